@@ -1,0 +1,341 @@
+"""The problem bank: YAML files, one problem each, validated against the schema with file:line:col on every error.
+
+Where problems come from, in order: the bank shipped with tutor (`problems/`), each directory in the TUTOR_BANK
+environment variable (`:`-separated), and each `--bank DIR`. Two files with one id are an error naming both.
+
+Loading uses ruamel.yaml's round-trip loader: YAML 1.2 (so `no` is a string and `1e-8` a float), duplicate keys
+rejected, and the line and column of every key and value kept for error messages.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from tutor.errors import ErrorList, TutorError, Where, did_you_mean
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+TOP_FIELDS = ("id", "title", "topic", "kind", "params", "source", "prompt", "digits", "tolerance", "tags")
+REQUIRED_FIELDS = ("id", "title", "topic", "kind", "params")
+_ID_LINE = re.compile(r"""^id:[ \t]*["']?([^"'\s#]+)""", re.MULTILINE)
+
+
+@dataclass
+class Problem:
+    id: str
+    title: str
+    topic: str
+    kind: str
+    params: dict[str, Any]
+    path: Path | None = None
+    source: dict[str, str] | None = None
+    prompt: str | None = None
+    digits: int | None = None
+    tolerance: float | None = None
+    tags: list[str] = field(default_factory=list)
+    positions: dict[str, Where] = field(default_factory=dict)
+
+    def where(self, path: str) -> Where | None:
+        """The position of a field path such as 'params.W_hi[1][0]', or of its nearest enclosing field."""
+        while path:
+            if path in self.positions:
+                return self.positions[path]
+            cut = max(path.rfind("."), path.rfind("["))
+            if cut <= 0:
+                break
+            path = path[:cut]
+        return self.positions.get(path) or (Where(str(self.path), 1, 1) if self.path else None)
+
+    def source_text(self) -> str:
+        if not self.source:
+            return ""
+        return ", ".join(v for v in (self.source.get("file"), self.source.get("example")) if v)
+
+
+# -- where the bank lives ---------------------------------------------------------------------------------------
+def builtin_bank() -> Path:
+    """`problems/` beside the package in a checkout; the packaged copy in an installed wheel."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "problems", here / "problems"):
+        if candidate.is_dir():
+            return candidate
+    return here.parent / "problems"
+
+
+def bank_dirs(extra: Iterable[str | os.PathLike[str]] = ()) -> list[Path]:
+    dirs = [builtin_bank()]
+    env = os.environ.get("TUTOR_BANK", "")
+    for entry in [e for e in env.split(":") if e.strip()] + [str(e) for e in extra]:
+        p = Path(entry).expanduser()
+        if not p.is_dir():
+            origin = "TUTOR_BANK" if entry in env.split(":") else "--bank"
+            raise TutorError(f"bank directory {entry!r} ({origin}) does not exist or is not a directory")
+        if p.resolve() not in [d.resolve() for d in dirs]:
+            dirs.append(p)
+    return dirs
+
+
+def problem_files(dirs: Iterable[Path]) -> list[Path]:
+    files: list[Path] = []
+    for d in dirs:
+        files.extend(sorted(p for p in d.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()))
+    return files
+
+
+# -- YAML with positions ----------------------------------------------------------------------------------------
+def _yaml() -> Any:
+    from ruamel.yaml import YAML
+
+    y = YAML(typ="rt", pure=True)
+    y.allow_duplicate_keys = False
+    return y
+
+
+def read_yaml(text: str, filename: str) -> tuple[Any, dict[str, Where]]:
+    """Parse YAML text into plain Python values and a map field-path → Where (1-based)."""
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    try:
+        doc = _yaml().load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = Where(filename, mark.line + 1, mark.column + 1) if mark else Where(filename)
+        problem = (exc.problem or exc.context or "malformed YAML").strip()
+        if "duplicate key" in problem:
+            m = re.search(r'duplicate key "([^"]*)"', problem)
+            problem = f"duplicate key {m.group(1)!r}: each key may appear once in a mapping" if m else problem
+        raise TutorError(f"malformed YAML: {problem}", where=where) from None
+    except YAMLError as exc:
+        raise TutorError(f"malformed YAML: {str(exc).splitlines()[0]}", where=Where(filename)) from None
+    positions: dict[str, Where] = {}
+    return _plain(doc, "", positions, filename), positions
+
+
+def _plain(node: Any, path: str, positions: dict[str, Where], filename: str) -> Any:
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    if isinstance(node, CommentedMap):
+        out = {}
+        for k in node:
+            sub = f"{path}.{k}" if path else str(k)
+            try:
+                line, col = node.lc.value(k)
+            except (KeyError, TypeError):
+                line, col = node.lc.key(k)
+            kline, kcol = node.lc.key(k)
+            positions[sub] = Where(filename, line + 1, col + 1)
+            positions["key:" + sub] = Where(filename, kline + 1, kcol + 1)
+            out[str(k) if not isinstance(k, (int, float)) else k] = _plain(node[k], sub, positions, filename)
+        return out
+    if isinstance(node, CommentedSeq):
+        out_list = []
+        for i, item in enumerate(node):
+            sub = f"{path}[{i}]"
+            line, col = node.lc.item(i)
+            positions[sub] = Where(filename, line + 1, col + 1)
+            out_list.append(_plain(item, sub, positions, filename))
+        return out_list
+    if isinstance(node, bool) or node is None:
+        return node
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, str):
+        return str(node)
+    return node
+
+
+def parse_flow_value(text: str, name: str) -> Any:
+    """A --set value as YAML flow: `[1, 2, 3]`, `[[1, 0], [0, 1]]`, `0.5`, `9/25`, `AND`."""
+    try:
+        value, _ = read_yaml(f"v: {text}\n", "--set")
+    except TutorError as e:
+        raise TutorError(f"--set {name}={text}: {e.message} (values are YAML flow, such as [1, 2] or 0.5)") from None
+    return value["v"] if isinstance(value, dict) else value
+
+
+# -- validation -------------------------------------------------------------------------------------------------
+def problem_from_data(data: Any, positions: dict[str, Where], filename: str, path: Path | None) -> Problem:
+    """Check a parsed file against the schema; every problem found is reported, not just the first."""
+    from tutor.registry import get_kind, known_kind_names
+
+    errors: list[TutorError] = []
+    top = Where(filename, 1, 1)
+
+    def err(field_path: str, message: str, key: bool = False) -> None:
+        where = positions.get(("key:" if key else "") + field_path) or positions.get(field_path) or top
+        errors.append(TutorError(message, where=where, field=field_path))
+
+    if not isinstance(data, dict):
+        raise TutorError("expected a mapping of fields (id, title, topic, kind, params, ...) at the top of the file",
+                         where=top)
+    for k in data:
+        if k not in TOP_FIELDS:
+            err(str(k), f"unknown field{did_you_mean(str(k), TOP_FIELDS)}; the fields are {', '.join(TOP_FIELDS)}",
+                key=True)
+    for k in REQUIRED_FIELDS:
+        if k not in data:
+            errors.append(TutorError(f"missing; every problem needs {', '.join(REQUIRED_FIELDS)}", where=top, field=k))
+
+    pid = data.get("id")
+    if "id" in data and (not isinstance(pid, str) or not SLUG.match(pid)):
+        err("id", f"expected a slug of lower-case letters, digits and hyphens such as 'lstm-step', got {pid!r}")
+    for k in ("title", "topic", "prompt"):
+        if k in data and (not isinstance(data[k], str) or not data[k].strip()):
+            err(k, f"expected text, got {data[k]!r}")
+    if isinstance(data.get("topic"), str) and not SLUG.match(data["topic"]):
+        err("topic", f"expected a slug such as 'recurrent' or 'attention', got {data['topic']!r}")
+    digits = data.get("digits")
+    if "digits" in data and (isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 15):
+        err("digits", f"expected a whole number of significant digits from 1 to 15, got {digits!r}")
+    tol = data.get("tolerance")
+    if "tolerance" in data and (isinstance(tol, bool) or not isinstance(tol, (int, float)) or not tol > 0
+                                or tol != tol or tol == float("inf")):
+        err("tolerance", f"expected a positive number, got {tol!r}")
+    tags = data.get("tags", [])
+    if "tags" in data and (not isinstance(tags, list) or not all(isinstance(t, str) for t in tags)):
+        err("tags", f"expected a list of words such as [lstm, recurrent], got {tags!r}")
+    source = data.get("source")
+    if "source" in data:
+        if isinstance(source, str):
+            source = {"file": source}
+        elif not (isinstance(source, dict) and set(source) <= {"file", "example"} and "file" in source
+                  and all(isinstance(v, str) for v in source.values())):
+            err("source", "expected text, or a mapping with 'file' (the notes file) and optionally 'example'")
+            source = None
+
+    kind_name = data.get("kind")
+    kind = None
+    if "kind" in data:
+        if not isinstance(kind_name, str) or get_kind(kind_name) is None:
+            err("kind", f"unknown kind {kind_name!r}{did_you_mean(str(kind_name), known_kind_names())}; "
+                        f"'tutor kinds' lists them")
+        else:
+            kind = get_kind(kind_name)
+    params = data.get("params")
+    if "params" in data and not isinstance(params, dict):
+        err("params", f"expected a mapping of parameter names to values, got {params!r}")
+        params = None
+    if kind is not None and isinstance(params, dict):
+        from tutor.params import coerce
+
+        names = [p.name for p in kind.params]
+        for name, value in params.items():
+            p = kind.param(str(name))
+            if p is None:
+                err(f"params.{name}", f"kind {kind.name} has no parameter {name!r}{did_you_mean(str(name), names)}; "
+                                      f"its parameters are {', '.join(names)}", key=True)
+                continue
+            try:
+                coerce(p, value)
+            except TutorError as e:
+                field_path = f"params.{e.field or name}"
+                errors.append(TutorError(e.message, where=_nearest(positions, field_path) or top, field=field_path))
+        for p in kind.params:
+            if p.required and p.name not in params:
+                err("params", f"missing required parameter {p.name!r} of kind {kind.name} ({p.meaning})")
+    if errors:
+        raise ErrorList(errors) if len(errors) > 1 else errors[0]
+    return Problem(id=pid, title=data["title"].strip(), topic=data["topic"], kind=kind_name, params=params or {},
+                   path=path, source=source, prompt=(data.get("prompt") or "").strip() or None,
+                   digits=digits, tolerance=float(tol) if tol is not None else None, tags=list(tags),
+                   positions=positions)
+
+
+def _nearest(positions: dict[str, Where], path: str) -> Where | None:
+    while path:
+        if path in positions:
+            return positions[path]
+        cut = max(path.rfind("."), path.rfind("["))
+        if cut <= 0:
+            return None
+        path = path[:cut]
+    return None
+
+
+def load_file(path: Path) -> Problem:
+    filename = _display_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise TutorError("no such file", where=Where(filename)) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise TutorError(f"cannot read the file ({e.__class__.__name__}: {e})", where=Where(filename)) from None
+    data, positions = read_yaml(text, filename)
+    return problem_from_data(data, positions, filename, path)
+
+
+def _display_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+# -- finding problems -------------------------------------------------------------------------------------------
+@dataclass
+class Bank:
+    problems: list[Problem]
+    errors: list[TutorError]
+
+
+def load_bank(extra: Iterable[str] = ()) -> Bank:
+    """Every problem in every bank directory; errors are collected (one broken file doesn't hide the rest)."""
+    problems: list[Problem] = []
+    errors: list[TutorError] = []
+    seen: dict[str, Problem] = {}
+    for f in problem_files(bank_dirs(extra)):
+        try:
+            p = load_file(f)
+        except ErrorList as e:
+            errors.extend(e.errors)
+            continue
+        except TutorError as e:
+            errors.append(e)
+            continue
+        if p.id in seen:
+            errors.append(_duplicate(p, seen[p.id]))
+            continue
+        seen[p.id] = p
+        problems.append(p)
+    return Bank(problems, errors)
+
+
+def _duplicate(p: Problem, first: Problem) -> TutorError:
+    return TutorError(f"duplicate id {p.id!r}: also defined in {first.where('id')}; ids must be unique across banks",
+                      where=p.where("id"), field="id")
+
+
+def find_problem(problem_id: str, extra: Iterable[str] = ()) -> Problem:
+    """One problem by id. Reads every file's `id:` line with a regex and parses only the match (fast start-up);
+    falls back to a full load when the id is written in some unusual way."""
+    files = problem_files(bank_dirs(extra))
+    candidates: list[Path] = []
+    ids: list[str] = []
+    for f in files:
+        try:
+            head = f.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        found = _ID_LINE.findall(head)
+        ids.extend(found)
+        if problem_id in found:
+            candidates.append(f)
+    if len(candidates) > 1:
+        a, b = (_display_path(c) for c in candidates[:2])
+        raise TutorError(f"duplicate id {problem_id!r} in {a} and {b}; ids must be unique across banks")
+    if candidates:
+        problem = load_file(candidates[0])
+        if problem.id == problem_id:
+            return problem
+    bank = load_bank(extra)
+    for p in bank.problems:
+        if p.id == problem_id:
+            return p
+    known = sorted(set(ids) | {p.id for p in bank.problems})
+    raise TutorError(f"unknown problem id {problem_id!r}{did_you_mean(problem_id, known)}; "
+                     f"'tutor list' shows the {len(known)} problems")

@@ -1,0 +1,291 @@
+"""The command line: a thin layer over `tutor.api`. Commands parse arguments, call the library, print.
+
+Bad input of any kind is one line on stderr (what, where, what was expected) and exit status 2; never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Any, Callable, List, Optional
+
+import typer
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Step-by-step worked examples for the mathematics of deep learning.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+
+
+BankOption = typer.Option(None, "--bank", metavar="DIR",
+                          help="Extra problem directory (repeatable; TUTOR_BANK=dir1:dir2 works too).")
+FormatOption = typer.Option(Format.text, "--format", "-f", case_sensitive=False, help="Output format.")
+
+
+def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn TutorErrors into one line on stderr and exit 2; Ctrl-C into a quiet exit 130."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from tutor.errors import TutorError
+
+        try:
+            return fn(*args, **kwargs)
+        except TutorError as e:
+            text = str(e)
+            if e.where is None and e.field is None:
+                text = "error: " + text
+            typer.echo(text, err=True)
+            raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            typer.echo("", err=True)
+            raise typer.Exit(130) from None
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
+        except BrokenPipeError:
+            raise typer.Exit(0) from None
+        except Exception as e:  # a bug in tutor, not bad input: say so briefly
+            if os.environ.get("TUTOR_DEBUG"):
+                raise
+            typer.echo(f"internal error: {type(e).__name__}: {e} (this is a bug in tutor; TUTOR_DEBUG=1 shows "
+                       "the traceback)", err=True)
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+def _console(plain: bool | None = None):  # type: ignore[no-untyped-def]
+    from tutor.printers.terminal import make_console
+
+    width = None
+    if os.environ.get("COLUMNS", "").isdigit():
+        width = int(os.environ["COLUMNS"])
+    return make_console(width=width, plain=plain)
+
+
+def _banks(bank: Optional[List[Path]]) -> list[str]:
+    return [str(b) for b in bank or []]
+
+
+@app.command("list")
+@friendly
+def list_cmd(
+    topic: Optional[str] = typer.Option(None, "--topic", "-t", help="Only problems of this topic."),
+    fmt: Format = FormatOption,
+    bank: Optional[List[Path]] = BankOption,
+) -> None:
+    """List the problems in the bank."""
+    from tutor.api import load_bank
+    from tutor.errors import did_you_mean
+
+    result = load_bank(_banks(bank))
+    problems = result.problems
+    if topic:
+        topics = sorted({p.topic for p in problems})
+        problems = [p for p in problems if p.topic == topic]
+        if not problems:
+            from tutor.errors import TutorError
+
+            raise TutorError(f"no problems with topic {topic!r}{did_you_mean(topic, topics)}; topics: "
+                             f"{', '.join(topics)}")
+    problems.sort(key=lambda p: (p.topic, p.id))
+    if fmt == Format.json:
+        from tutor.printers.json import dumps
+
+        typer.echo(dumps([{"id": p.id, "title": p.title, "topic": p.topic, "kind": p.kind,
+                           "source": p.source_text() or None} for p in problems]))
+    else:
+        from rich.table import Table
+
+        table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
+        for col in ("id", "title", "topic", "kind", "source"):
+            table.add_column(col, overflow="fold")
+        for p in problems:
+            table.add_row(p.id, p.title, p.topic, p.kind, p.source_text())
+        console = _console()
+        console.print(table)
+    _report_bank_errors(result.errors)
+
+
+def _report_bank_errors(errors: list) -> None:  # type: ignore[type-arg]
+    if errors:
+        for e in errors:
+            typer.echo(str(e), err=True)
+        raise typer.Exit(2)
+
+
+@app.command()
+@friendly
+def show(
+    problem_id: str = typer.Argument(..., metavar="ID", help="Problem id, e.g. lstm-step."),
+    bank: Optional[List[Path]] = BankOption,
+) -> None:
+    """Show a problem's question and its givens, without the working."""
+    from tutor.api import find_problem, solve
+    from tutor.printers.terminal import TerminalPrinter
+
+    problem = find_problem(problem_id, _banks(bank))
+    solution = solve(problem)
+    console = _console()
+    printer = TerminalPrinter(console, digits=problem.digits or 4)
+    for r in printer.header(problem, solution):
+        console.print(r)
+    console.print()
+    console.print(f"Answer keys: {', '.join(solution.answer_keys)}. 'tutor solve {problem.id}' shows the working.",
+                  style="dim")
+
+
+@app.command()
+@friendly
+def solve(
+    problem_id: str = typer.Argument(..., metavar="ID", help="Problem id, e.g. lstm-step."),
+    set_: Optional[List[str]] = typer.Option(None, "--set", metavar="NAME=VALUE",
+                                             help="Change a parameter; VALUE is YAML flow, e.g. --set x=[1,2,3]."),
+    digits: Optional[int] = typer.Option(None, "--digits", "-d", min=1, max=15,
+                                         help="Significant digits shown (default: the problem's, else 4)."),
+    step: bool = typer.Option(False, "--step", help="Reveal one step per Enter."),
+    fmt: Format = FormatOption,
+    bank: Optional[List[Path]] = BankOption,
+) -> None:
+    """Solve a problem, showing every step: formula, numbers substituted, result."""
+    from tutor.api import effective_params, find_problem, parse_settings
+    from tutor.api import solve as solve_problem
+
+    problem = find_problem(problem_id, _banks(bank))
+    settings = parse_settings(set_ or [], problem)
+    solution = solve_problem(problem, settings)
+    if fmt == Format.json:
+        from tutor.printers.json import dumps, solution_dict
+
+        typer.echo(dumps(solution_dict(solution, effective_params(problem, settings))))
+        return
+    from tutor.printers.terminal import TerminalPrinter
+
+    console = _console()
+    printer = TerminalPrinter(console, digits=digits or problem.digits or 4)
+    for r in printer.header(problem, solution):
+        console.print(r)
+    steps = solution.visible_steps()
+    for n, s in enumerate(steps, 1):
+        console.print(printer.step(solution, n, s.key))
+        if step and n < len(steps):
+            if not _wait_for_enter(console, n, len(steps)):
+                return
+    for r in printer.footer(solution):
+        console.print(r)
+
+
+def _wait_for_enter(console: Any, n: int, total: int) -> bool:
+    console.print(f"[dim]── step {n} of {total}: Enter for the next, q to stop ──[/dim]", end="")
+    try:
+        answer = input()
+    except EOFError:
+        console.print()
+        return True
+    return answer.strip().lower() not in ("q", "quit")
+
+
+@app.command()
+@friendly
+def kinds(fmt: Format = FormatOption) -> None:
+    """Every kind of problem, with its parameters (type, default, meaning) and answer keys."""
+    from tutor.api import kinds as all_kinds
+    from tutor.params import TYPE_HELP
+
+    ks = all_kinds()
+    if fmt == Format.json:
+        from tutor.printers.json import dumps, jsonable
+
+        typer.echo(dumps([{
+            "kind": k.name, "title": k.title, "topic": k.topic, "summary": k.doc,
+            "params": [{"name": p.name, "type": p.type, "required": p.required,
+                        "default": None if p.required else jsonable(p.default), "meaning": p.meaning,
+                        **({"choices": list(p.choices)} if p.choices else {})} for p in k.params],
+            "answer": list(k.answer)} for k in ks]))
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    console = _console()
+    for k in ks:
+        console.print(Text.assemble((k.name, "bold cyan"), "  ", (k.title, "bold"), f"  (topic {k.topic})"))
+        if k.doc:
+            console.print(Text(k.doc, style="dim"))
+        table = Table(box=None, show_header=True, header_style="bold", pad_edge=False, padding=(0, 2, 0, 2))
+        for col in ("parameter", "type", "default", "meaning"):
+            table.add_column(col, overflow="fold")
+        for p in k.params:
+            meaning = p.meaning + (f" (one of {', '.join(map(str, p.choices))})" if p.choices else "")
+            table.add_row(p.name, p.type, p.describe_default(), meaning)
+        console.print(table)
+        console.print(f"  answer: {', '.join(k.answer)}")
+        console.print()
+    console.print(Text("Types: " + "; ".join(f"{t}: {h}" for t, h in TYPE_HELP.items()), style="dim"))
+
+
+@app.command()
+@friendly
+def validate(
+    paths: Optional[List[Path]] = typer.Argument(None, help="Problem files or directories (default: every bank)."),
+    bank: Optional[List[Path]] = BankOption,
+) -> None:
+    """Check problem files: the schema, the parameters, and that each one solves. For instructors."""
+    from tutor.api import solve as solve_problem
+    from tutor.bank import load_file, problem_files
+    from tutor.errors import ErrorList, TutorError
+
+    if paths:
+        files: list[Path] = []
+        for p in paths:
+            if p.is_dir():
+                files.extend(problem_files([p]))
+            elif p.exists():
+                files.append(p)
+            else:
+                raise TutorError(f"no such file or directory: {p}")
+    else:
+        from tutor.bank import bank_dirs
+
+        files = problem_files(bank_dirs(_banks(bank)))
+    errors: list[TutorError] = []
+    seen: dict[str, Path] = {}
+    for f in files:
+        try:
+            problem = load_file(f)
+            if problem.id in seen:
+                raise TutorError(f"duplicate id {problem.id!r}: also in {seen[problem.id]}",
+                                 where=problem.where("id"), field="id")
+            seen[problem.id] = f
+            solve_problem(problem)
+        except ErrorList as e:
+            errors.extend(e.errors)
+        except TutorError as e:
+            errors.append(e)
+    for e in errors:
+        typer.echo(str(e), err=True)
+    if errors:
+        typer.echo(f"{len(errors)} error{'s' if len(errors) != 1 else ''} in {len(files)} file(s)", err=True)
+        raise typer.Exit(2)
+    typer.echo(f"ok: {len(files)} problem file{'s' if len(files) != 1 else ''} load and solve")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""The JSON contract of `tutor solve --format json` (documented in the README; instructors' scripts rely on it).
+
+    {"id", "kind", "title", "params", "steps": [{"key", "title", "formula", "value", "inputs", ...}], "answer"}
+
+Values are full-precision numbers, lists, or row-major nested lists; an infinite value is the string "inf" or
+"-inf"; NaN or a masked entry is null.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from tutor.engine.step import Solution
+from tutor.printers.latex import LatexPrinter
+
+
+def jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return jsonable(value.tolist())
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating, Fraction)):
+        x = float(value)
+        if math.isnan(x):
+            return None
+        if math.isinf(x):
+            return "inf" if x > 0 else "-inf"
+        return int(x) if x.is_integer() and abs(x) < 2**53 and isinstance(value, int) else x
+    return str(value)
+
+
+def solution_dict(solution: Solution, params: dict[str, Any]) -> dict[str, Any]:
+    latex = LatexPrinter(digits=None)
+    steps = []
+    for step in solution.steps.values():
+        lhs = latex.doprint(step.symbol)
+        steps.append({
+            "key": step.key,
+            "title": step.title,
+            "formula": f"{lhs} = {latex.doprint(step.formula)}",
+            "substitution": [latex.doprint(e) for e in solution.substitution(step.key)],
+            "value": jsonable(solution.values[step.key]),
+            "inputs": list(step.inputs),
+            "explanation": solution.explanation(step.key),
+        })
+    return {
+        "id": solution.problem_id,
+        "kind": solution.kind,
+        "title": solution.title,
+        "params": jsonable(params),
+        "steps": steps,
+        "answer": jsonable(solution.answer),
+        "conventions": list(solution.conventions),
+        "notes": list(solution.notes),
+    }
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)

@@ -1,0 +1,57 @@
+"""How a number is written: significant digits, no float noise, exponents only for very small or large values."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from typing import Any
+
+DEFAULT_DIGITS = 4
+_SUPERSCRIPT = str.maketrans("0123456789-+", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺")
+
+
+def format_number(x: Any, digits: int = DEFAULT_DIGITS, *, latex: bool = False) -> str:
+    """Round `x` to `digits` significant digits and write it the way a student would.
+
+    Integers stay integers (2, -3); 7.38905609893 becomes 7.389; 0.0000900 becomes 9×10⁻⁵ (9 \\times 10^{-5} in
+    LaTeX); infinities are ∞ / -∞ and NaN is NaN. A value that rounds to zero is written 0, never -0.
+    """
+    if isinstance(x, str):
+        return x
+    if x is None:
+        return "—"
+    if isinstance(x, Fraction):
+        x = float(x)
+    if isinstance(x, bool):
+        return str(int(x))
+    try:
+        xf = float(x)
+    except (TypeError, ValueError):
+        return str(x)
+    if math.isnan(xf):
+        return "NaN"
+    if math.isinf(xf):
+        if latex:
+            return r"\infty" if xf > 0 else r"-\infty"
+        return "∞" if xf > 0 else "-∞"
+    if xf == 0:
+        return "0"
+    if xf.is_integer() and abs(xf) < 10 ** max(digits, 7):
+        return str(int(xf))
+    exponent = math.floor(math.log10(abs(xf)))
+    if exponent < -4 or exponent >= max(digits, 7):
+        mantissa = _strip(f"{xf / 10 ** exponent:.{max(digits - 1, 0)}f}")
+        if mantissa in ("10", "-10"):  # 9.9996e-5 rounds up to 10×10⁻⁵
+            mantissa, exponent = mantissa[:-1], exponent + 1
+        if latex:
+            return f"{mantissa} \\times 10^{{{exponent}}}"
+        return f"{mantissa}×10{str(exponent).translate(_SUPERSCRIPT)}"
+    decimals = max(digits - 1 - exponent, 0)
+    text = _strip(f"{xf:.{decimals}f}")
+    return "0" if text in ("-0", "0") else text
+
+
+def _strip(s: str) -> str:
+    if "." in s:
+        s = s.rstrip("0").rstrip(".")
+    return s

@@ -1,0 +1,145 @@
+"""The terminal printer: a whole Solution laid out with rich, numbered steps, formula → numbers → result.
+
+Expressions are laid out by `printers.text` (plain strings, two-dimensional); this module adds the structure and
+the colour. rich is imported here and in the CLI only. With stdout not a terminal, or NO_COLOR set, the output is
+plain text.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import IO, Any, Iterator
+
+from rich.columns import Columns
+from rich.console import Console, Group, RenderableType
+from rich.text import Text
+
+from tutor.bank import Problem
+from tutor.engine.step import Solution
+from tutor.printers.text import Box, TextPrinter, hcat
+
+INDENT = 2
+
+
+def make_console(file: IO[str] | None = None, width: int | None = None, plain: bool | None = None) -> Console:
+    """A console that writes plain text when asked, when NO_COLOR is set, or when the output is not a terminal."""
+    if plain is None:
+        plain = "NO_COLOR" in os.environ
+    kwargs: dict[str, Any] = {"file": file, "width": width, "highlight": False, "soft_wrap": False,
+                              "emoji": False}
+    if plain:
+        kwargs["color_system"] = None
+    return Console(**kwargs)
+
+
+class TerminalPrinter:
+    def __init__(self, console: Console, digits: int = 4) -> None:
+        self.console = console
+        self.text = TextPrinter(digits=digits)
+
+    # -- building blocks ---------------------------------------------------------------------------------
+    def _lines(self, box: Box, style: str = "", indent: int = INDENT) -> Text:
+        pad = " " * indent
+        return Text("\n".join(pad + s.rstrip() for s in box.lines), style=style, no_wrap=True,
+                    overflow="ellipsis")
+
+    def _para(self, text: str, style: str = "", indent: int = INDENT) -> Text:
+        """A wrapped paragraph, indented (rich's Padding would pad every line with trailing spaces)."""
+        import textwrap
+
+        width = max(self.console.width - indent, 20)
+        lines = textwrap.wrap(text, width=width, subsequent_indent="  " if text.startswith("• ") else "")
+        return Text("\n".join(" " * indent + s for s in lines), style=style)
+
+    def chain(self, solution: Solution, key: str) -> RenderableType:
+        """lhs = formula, then '= numbers' lines, then '= value', each aligned under the first '='."""
+        step = solution.steps[key]
+        lhs = self.text.box(step.symbol)
+        room = self.console.width - INDENT * 2
+        pad = Box.of(" " * lhs.width)
+        formula = self.text.box(step.formula)
+        parts: list[Text] = []
+        if _flat(formula) != _flat(lhs):  # "tanh(c) = tanh(c)" says nothing
+            parts.append(self._lines(hcat(lhs, Box.of(" = "), formula), "cyan"))
+        subs = [self.text.box(e) for e in solution.substitution(key)]
+        if not parts and subs:
+            parts.append(self._lines(hcat(lhs, Box.of(" = "), subs.pop(0))))
+        for b in subs:
+            line = hcat(pad, Box.of(" = "), b)
+            if line.width <= room:  # too wide to read: the value alone says it
+                parts.append(self._lines(line))
+        value = hcat(pad, Box.of(" = "), self.text.value(solution.values[key]))
+        parts.append(self._lines(value, "bold green"))
+        return Group(*parts)
+
+    def givens(self, solution: Solution) -> RenderableType:
+        cells = []
+        for g in solution.givens.values():
+            box = hcat(self.text.box(g.symbol), Box.of(" = "), self.text.value(solution.values[g.key]))
+            cells.append(self._lines(box, indent=0))
+        return Columns(cells, padding=(1, 4))
+
+    # -- whole views -------------------------------------------------------------------------------------
+    def header(self, problem: Problem, solution: Solution | None) -> Iterator[RenderableType]:
+        yield Text(problem.title, style="bold")
+        meta = [problem.id, f"kind {problem.kind}", f"topic {problem.topic}"]
+        if problem.source:
+            meta.append("source: " + problem.source_text())
+        yield Text(" · ".join(meta), style="dim")
+        if problem.prompt:
+            yield Text("")
+            yield self._para(problem.prompt, indent=0)
+        if solution is not None:
+            yield Text("")
+            yield Text("Givens", style="bold underline")
+            yield _Indented(self.givens(solution), INDENT)
+            if solution.conventions:
+                yield Text("")
+                yield Text("Conventions", style="bold underline")
+                for c in solution.conventions:
+                    yield self._para("• " + c)
+
+    def step(self, solution: Solution, number: int, key: str) -> RenderableType:
+        step = solution.steps[key]
+        title = Text.assemble((f"Step {number}. ", "bold magenta"), (step.title, "bold"),
+                              (f"  [{key}]", "dim"))
+        body: list[RenderableType] = [self.chain(solution, key)]
+        why = solution.explanation(key)
+        if why:
+            body.append(self._para(why, "italic dim"))
+        return Group(Text(""), title, *body)
+
+    def footer(self, solution: Solution) -> Iterator[RenderableType]:
+        yield Text("")
+        yield Text("Answer", style="bold underline")
+        for key in solution.answer_keys:
+            box = hcat(self.text.box(solution.steps[key].symbol), Box.of(" = "),
+                       self.text.value(solution.values[key]))
+            yield self._lines(box, "bold green")
+        for note in solution.notes:
+            yield Text("")
+            yield self._para("Note: " + note, "yellow")
+
+
+def _flat(box: Box) -> str:
+    return "".join("".join(line.split()) for line in box.lines)
+
+
+class _Indented:
+    """Render a renderable narrower by `indent` columns and shift it right, without trailing padding."""
+
+    def __init__(self, renderable: RenderableType, indent: int) -> None:
+        self.renderable, self.indent = renderable, indent
+
+    def __rich_console__(self, console: Console, options: Any) -> Any:
+        from rich.segment import Segment
+
+        lines = console.render_lines(self.renderable, options.update_width(options.max_width - self.indent),
+                                     pad=False)
+        for line in lines:
+            # Trailing blanks are dropped so that plain-text output has no invisible spaces at line ends.
+            while line and not line[-1].text.strip():
+                line.pop()
+            yield Segment(" " * self.indent)
+            yield from line
+            yield Segment.line()

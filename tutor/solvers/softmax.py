@@ -1,0 +1,70 @@
+"""Softmax and its Jacobian: exponentials, their sum, each sᵢ, then sᵢ(1 − sᵢ) on the diagonal and −sᵢsⱼ off it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tutor.engine import expr as E
+from tutor.engine.expr import Num, Sym
+from tutor.engine.ops import EXPAND_MAX_ELEMENTS, Graph
+from tutor.params import Param, Params
+from tutor.registry import solver
+
+# Beyond this, e^x overflows or loses everything to rounding: shift by max(x), which leaves softmax unchanged.
+SHIFT_ABOVE = 30.0
+
+
+@solver("softmax_jacobian", title="Softmax and its Jacobian", topic="activations",
+        params=[Param("x", "vector", "the inputs (logits) x₁..xₙ")], answer=["s", "J"])
+def softmax_jacobian(p: Params, g: Graph) -> None:
+    """s_i = e^{x_i} / Σ_j e^{x_j}; J_ij = ∂s_i/∂x_j = s_i(1 − s_i) if i = j, −s_i s_j otherwise."""
+    x = p["x"]
+    n = len(x)
+    xn = g.given("x", x, Sym("x"), "the inputs")
+    shift = float(np.max(x)) if np.max(np.abs(x)) > SHIFT_ABOVE else 0.0
+    if shift:
+        m = g.given("m", shift, Sym("m", "m"), "max(x), subtracted for numerical stability")
+        formula = E.Call("exp", (E.Add((Sym("x_i"), E.Neg(m.sym))),))
+        exps = g.step("exp", "Exponentials, shifted by the largest input", Sym("e_i"), formula, [xn, m],
+                      lambda v, mv: np.exp(np.asarray(v, float) - mv),
+                      lambda v, mv: [E.Matrix.column(E.Call("exp", (E.Add((Num(t), E.Neg(Num(mv)))),)) for t in v)],
+                      f"e^(x_i - m) with m = max(x) = {shift:g}: e^x itself would overflow, and softmax is unchanged "
+                      "when every input is shifted by the same constant.")
+        g.conventions.append(f"Inputs shifted by m = max(x) = {shift:g} before exponentiating (softmax(x - m) = "
+                             "softmax(x)); this is what torch.softmax does internally.")
+    else:
+        exps = g.step("exp", "Exponentials", Sym("e_i", "e^{x_i}"), E.Pow(Sym("e"), Sym("x_i")), [xn],
+                      lambda v: np.exp(np.asarray(v, float)),
+                      lambda v: [E.Matrix.column(E.Pow(Sym("e"), Num(t)) for t in v)],
+                      "e raised to each input, entry by entry.")
+    total = g.step("S", "Sum of the exponentials", Sym("S"), E.Text("Σⱼ e_j", r"\sum_j e^{x_j}"), [exps],
+                   lambda e: float(np.sum(e)),
+                   lambda e: [E.Add(tuple(Num(t) for t in e))],
+                   "The normaliser: every s_i is divided by this.")
+
+    def show_s(e: Any, S: float) -> list[E.Expr]:
+        return [E.Matrix.column(E.Div(Num(t), Num(S)) for t in e)]
+
+    s = g.step("s", "Softmax outputs", Sym("s", "s"), E.Div(Sym("e_i", "e^{x_i}"), Sym("S")), [exps, total],
+               lambda e, S: np.asarray(e, float) / S, show_s,
+               lambda e, S, s: f"Each exponential over the sum; the outputs add up to {float(np.sum(s)):.6g}.")
+
+    def jac(sv: Any) -> np.ndarray:
+        sv = np.asarray(sv, float)
+        return np.diag(sv) - np.outer(sv, sv)
+
+    def show_j(sv: Any) -> list[E.Expr]:
+        sv = np.asarray(sv, float)
+        if n * n > EXPAND_MAX_ELEMENTS + 7:  # 4×4 still fits; beyond, the matrix alone
+            return []
+        rows = tuple(tuple(E.mul(sv[i], E.Add((Num(1), E.Neg(Num(sv[i]))))) if i == j
+                           else E.Neg(E.mul(sv[i], sv[j])) for j in range(n)) for i in range(n))
+        return [E.Matrix(rows)]
+
+    formula = E.Text("J_ij = s_i(1 - s_i) if i = j;  -s_i s_j if i ≠ j",
+                     r"J_{ij} = \begin{cases} s_i(1 - s_i) & i = j \\ -s_i s_j & i \neq j \end{cases}")
+    g.step("J", "Jacobian ∂s_i/∂x_j", Sym("J"), formula, [s], jac, show_j,
+           "Diagonal: s_i(1 - s_i), from the quotient rule with i = j. Off the diagonal: -s_i s_j. "
+           "Each row sums to 0, because the outputs always sum to 1.")
