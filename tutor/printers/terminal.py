@@ -140,6 +140,10 @@ class _Indented:
             # Trailing blanks are dropped so that plain-text output has no invisible spaces at line ends.
             while line and not line[-1].text.strip():
                 line.pop()
-            yield Segment(" " * self.indent)
+            if line and line[-1].text != line[-1].text.rstrip():
+                last = line.pop()
+                line.append(Segment(last.text.rstrip(), last.style))
+            if line:
+                yield Segment(" " * self.indent)
             yield from line
             yield Segment.line()
