@@ -1,0 +1,79 @@
+"""Plain-text layout of expressions and numbers."""
+
+import numpy as np
+import pytest
+
+from tutor.engine import expr as E
+from tutor.printers.latex import LatexPrinter
+from tutor.printers.numbers import format_number
+from tutor.printers.text import TextPrinter
+
+
+@pytest.mark.parametrize("x, digits, text", [
+    (7.38905609893, 4, "7.389"),
+    (0.6590011388859679, 4, "0.659"),
+    (0.6590011388859679, 2, "0.66"),
+    (2.0, 4, "2"),
+    (-3, 4, "-3"),
+    (9e-05, 4, "9×10⁻⁵"),
+    (1e-08, 4, "1×10⁻⁸"),
+    (-1e-20, 4, "-1×10⁻²⁰"),
+    (-0.00001, 4, "-1×10⁻⁵"),
+    (0.099996, 4, "0.1"),
+    (float("inf"), 4, "∞"),
+    (float("-inf"), 4, "-∞"),
+    (float("nan"), 4, "NaN"),
+    (-0.0, 4, "0"),
+    (-1e-30 * 0, 4, "0"),
+    (123456.0, 4, "123456"),
+    (0.000123456, 3, "0.000123"),
+    (0.0000123456, 3, "1.23×10⁻⁵"),
+])
+def test_format_number(x, digits, text):
+    assert format_number(x, digits) == text
+
+
+def test_latex_numbers():
+    assert format_number(1e-8, 4, latex=True) == r"1 \times 10^{-8}"
+    assert format_number(float("-inf"), 4, latex=True) == r"-\infty"
+
+
+def test_column_vector_and_matrix():
+    p = TextPrinter()
+    assert p.text(E.Num(np.array([0.5, -0.1]))) == "⎡ 0.5⎤\n⎣-0.1⎦"
+    assert p.text(E.Num(np.array([[1.0, 2.0]]))) == "[1  2]"
+    assert p.text(E.Num(np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]))) == "⎡1  2⎤\n⎢3  4⎥\n⎣5  6⎦"
+
+
+def test_large_arrays_are_elided_with_their_shape():
+    out = TextPrinter(max_rows=6, max_cols=6).text(E.Num(np.arange(400.0).reshape(20, 20)))
+    assert "⋮" in out and "⋯" in out and "(20×20)" in out
+    assert len(out.splitlines()) == 6
+
+
+def test_sums_read_like_hand_working():
+    p = TextPrinter()
+    e = E.add(E.mul(0.5, 0.5), E.mul(-0.3, -0.1), -0.2)
+    assert p.text(e) == "0.5·0.5 - 0.3·(-0.1) - 0.2"
+
+
+def test_fraction_and_power_are_two_dimensional():
+    p = TextPrinter()
+    out = p.text(E.Div(E.Pow(E.Sym("e"), E.Num(2)), E.Num(11.21)))
+    lines = out.splitlines()
+    assert len(lines) == 4 and "─" in lines[2] and "2" in lines[0] and "11.21" in lines[3]
+
+
+def test_precedence_parentheses():
+    p = TextPrinter()
+    assert p.text(E.mul(E.add("a", "b"), "c")) == "(a + b)·c"
+    assert p.text(E.add("a", E.mul("b", "c"))) == "a + b·c"
+    assert p.text(E.Neg(E.add("a", "b"))) == "-(a + b)"
+
+
+def test_latex_printer():
+    lp = LatexPrinter()
+    e = E.Call("σ", (E.Add((E.Mul((E.Sym("W_xi", "W_{xi}"), E.Sym("x", "x_t")), ""), E.Sym("b", "b_i"))),))
+    assert lp.doprint(e) == r"\sigma\left(W_{xi} x_t + b_i\right)"
+    assert lp.doprint(E.Num(np.array([[1.0, 2.0], [3.0, 4.0]]))) == r"\begin{bmatrix} 1 & 2 \\ 3 & 4 \end{bmatrix}"
+    assert lp.doprint(E.Div(E.Num(1), E.Num(2))) == r"\frac{1}{2}"

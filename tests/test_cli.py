@@ -1,0 +1,194 @@
+"""Every command and every error path, through typer's CliRunner (stdout and stderr are separate here)."""
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from tutor.cli import app
+
+runner = CliRunner()
+
+
+def run(*args, input=None):
+    return runner.invoke(app, list(args), input=input)
+
+
+def assert_one_line_error(result, *fragments):
+    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    for f in fragments:
+        assert f in lines[0], lines[0]
+
+
+def test_list_text_and_json():
+    r = run("list")
+    assert r.exit_code == 0 and "lstm-step" in r.stdout
+    r = run("list", "--format", "json")
+    items = json.loads(r.stdout)
+    entry = next(i for i in items if i["id"] == "lstm-step")
+    assert set(entry) == {"id", "title", "topic", "kind", "source"}
+    assert entry["kind"] == "lstm_step" and entry["source"].startswith("000_")
+
+
+def test_list_by_topic_and_unknown_topic():
+    r = run("list", "--topic", "recurrent", "--format", "json")
+    assert {i["topic"] for i in json.loads(r.stdout)} == {"recurrent"}
+    assert_one_line_error(run("list", "--topic", "recurent"), "no problems with topic 'recurent'", '"recurrent"')
+
+
+def test_show_gives_question_and_givens_only():
+    r = run("show", "lstm-step")
+    assert r.exit_code == 0
+    assert "Givens" in r.stdout and "W_xi" in r.stdout and "h_prev = [0.0, 0.1]" not in r.stdout
+    assert "Step 1" not in r.stdout
+
+
+def test_solve_shows_every_step_and_the_answer():
+    r = run("solve", "lstm-step")
+    assert r.exit_code == 0, r.stderr
+    out = r.stdout
+    assert "Step 1. Input gate pre-activation" in out and "Answer" in out
+    assert "0.5·0.5 - 0.3·(-0.1)" in out  # the product written out element by element
+    assert "0.5744" in out  # i_1 = σ(0.3), 4 significant digits by default
+    assert "\x1b[" not in out  # plain text when not a terminal
+
+
+def test_digits_option():
+    r = run("solve", "lstm-step", "--digits", "2")
+    assert "0.57" in r.stdout and "0.5744" not in r.stdout
+    assert run("solve", "lstm-step", "--digits", "0").exit_code == 2
+
+
+def test_set_changes_a_parameter():
+    r = run("solve", "softmax-jacobian", "--set", "x=[0, 0]", "--format", "json")
+    data = json.loads(r.stdout)
+    assert data["params"]["x"] == [0, 0]
+    assert data["answer"]["s"] == [0.5, 0.5]
+    assert data["answer"]["J"] == [[0.25, -0.25], [-0.25, 0.25]]
+
+
+@pytest.mark.parametrize("setting, fragments", [
+    ("nope=1", ["--set nope", "has no parameter 'nope'", "its parameters are"]),
+    ("xx=1", ["--set xx", 'did you mean "x"']),
+    ("x=[1, 2", ["--set x=[1, 2", "malformed YAML"]),
+    ("x=[.nan, 1]", ["--set x[0]", "NaN"]),
+    ("x=[1, .inf]", ["--set x[1]", "finite"]),
+    ("x=hello", ["--set x", "expected a list of numbers"]),
+    ("x", ["expected NAME=VALUE"]),
+])
+def test_set_errors(setting, fragments):
+    assert_one_line_error(run("solve", "softmax-jacobian", "--set", setting), *fragments)
+
+
+def test_shape_mismatch_from_set_names_the_matrix():
+    r = run("solve", "lstm-step", "--set", "W_hf=[[1, 2, 3], [4, 5, 6]]")
+    assert_one_line_error(r, "--set W_hf", "2×3", "2×2")
+
+
+def test_shape_mismatch_in_a_file_names_file_line_col(tmp_path):
+    (tmp_path / "l.yaml").write_text((
+        "id: my-lstm\ntitle: t\ntopic: recurrent\nkind: lstm_step\nparams:\n  x: [1, 2]\n  h_prev: [0, 0]\n"
+        "  c_prev: [0, 0]\n" + "".join(f"  W_x{g}: [[1, 0], [0, 1]]\n  W_h{g}: [[1, 0], [0, 1]]\n" for g in "ifg")
+        + "  W_xo: [[1, 0, 0], [0, 1, 0]]\n  W_ho: [[1, 0], [0, 1]]\n"), encoding="utf-8")
+    r = run("solve", "my-lstm", "--bank", str(tmp_path))
+    assert_one_line_error(r, "l.yaml:15:9: params.W_xo:", "2×3", "2×2")
+
+
+def test_unknown_id_suggests():
+    assert_one_line_error(run("solve", "lstm-stp"), "unknown problem id 'lstm-stp'", 'did you mean "lstm-step"')
+    assert_one_line_error(run("show", "lstm"), "unknown problem id 'lstm'")
+
+
+def test_malformed_problem_file_is_reported_with_position(tmp_path):
+    (tmp_path / "bad.yaml").write_text("id: broken\ntitle: [unclosed\n", encoding="utf-8")
+    r = run("solve", "broken", "--bank", str(tmp_path))
+    assert r.exit_code == 2 and "bad.yaml:3:1" in r.stderr and "malformed YAML" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_missing_bank_dir():
+    assert_one_line_error(run("list", "--bank", "/nonexistent/dir"), "does not exist")
+
+
+def test_step_mode_reveals_one_step_per_enter():
+    r = run("solve", "softmax-jacobian", "--step", input="\n\n\n\n\n")
+    assert r.exit_code == 0
+    assert r.stdout.count("Enter for the next") == 3  # 4 steps, 3 pauses
+    assert "Answer" in r.stdout
+    r = run("solve", "softmax-jacobian", "--step", input="q\n")
+    assert "Step 1." in r.stdout and "Step 2." not in r.stdout and "Answer" not in r.stdout
+
+
+def test_step_mode_without_input_prints_everything():
+    r = run("solve", "softmax-jacobian", "--step", input="")
+    assert r.exit_code == 0 and "Answer" in r.stdout
+
+
+def test_json_contract():
+    r = run("solve", "lstm-step", "--format", "json")
+    data = json.loads(r.stdout)
+    assert {"id", "kind", "title", "params", "steps", "answer"} <= set(data)
+    assert data["id"] == "lstm-step" and data["kind"] == "lstm_step"
+    keys = [s["key"] for s in data["steps"]]
+    assert set(data["answer"]) == {"i", "f", "g", "o", "c", "h"} and set(data["answer"]) <= set(keys)
+    for s in data["steps"]:
+        assert {"key", "title", "formula", "value", "inputs"} <= set(s)
+        assert all(i in keys or i in data["params"] for i in s["inputs"])
+    z_i = next(s for s in data["steps"] if s["key"] == "z_i")
+    assert z_i["formula"] == r"z_{i} = W_{xi} x_t + W_{hi} h_{t-1}"
+    assert z_i["inputs"] == ["W_xi", "x", "W_hi", "h_prev"]
+    # full precision, not the 4 digits shown in the terminal
+    assert z_i["value"][1] == pytest.approx(0.185, abs=1e-15)
+    assert data["answer"]["i"][0] == pytest.approx(1 / (1 + np.exp(-0.3)), abs=1e-15)
+    assert data["params"]["b_i"] is None
+
+
+def test_kinds_text_and_json():
+    r = run("kinds")
+    assert r.exit_code == 0, r.stderr
+    for kind in ("perceptron", "perceptron_network", "softmax_jacobian", "lstm_step", "attention",
+                 "kl_divergence", "adam", "computational_graph"):
+        assert kind in r.stdout
+    data = json.loads(run("kinds", "--format", "json").stdout)
+    lstm = next(k for k in data if k["kind"] == "lstm_step")
+    assert lstm["answer"] == ["i", "f", "g", "o", "c", "h"]
+    names = [p["name"] for p in lstm["params"]]
+    assert names[:3] == ["x", "h_prev", "c_prev"] and "W_hg" in names and "b_o" in names
+    for k in data:
+        for p in k["params"]:
+            assert p["meaning"] and p["type"], (k["kind"], p)
+
+
+def test_validate_bank_and_bad_files(tmp_path):
+    r = run("validate")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.startswith("ok: ")
+    (tmp_path / "a.yaml").write_text("id: a\ntitle: t\ntopic: x\nkind: nope\nparams: {}\n", encoding="utf-8")
+    (tmp_path / "b.yaml").write_text("id: b\ntitle: t\ntopic: x\nkind: softmax_jacobian\nparams: {x: [1, 'z']}\n",
+                                     encoding="utf-8")
+    r = run("validate", str(tmp_path))
+    assert r.exit_code == 2
+    assert "a.yaml:4:7: kind: unknown kind 'nope'" in r.stderr
+    assert "b.yaml:5:17: params.x[1]: expected a number, got 'z'" in r.stderr
+    assert "2 errors in 2 file(s)" in r.stderr
+    assert_one_line_error(run("validate", str(tmp_path / "missing.yaml")), "no such file")
+
+
+def test_every_command_has_help():
+    import typer.main
+
+    group = typer.main.get_group(app)
+    for name, cmd in group.commands.items():
+        assert cmd.help and len(cmd.help) > 20, name
+        r = run(name, "--help")
+        assert r.exit_code == 0 and "Usage" in r.stdout
+
+
+def test_usage_errors_exit_2():
+    assert run("solve").exit_code == 2
+    assert run("frobnicate").exit_code == 2
+    assert run("solve", "lstm-step", "--format", "yaml").exit_code == 2
