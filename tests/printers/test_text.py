@@ -57,11 +57,17 @@ def test_sums_read_like_hand_working():
     assert p.text(e) == "0.5·0.5 - 0.3·(-0.1) - 0.2"
 
 
-def test_fraction_and_power_are_two_dimensional():
+def test_fractions_stack_and_powers_stay_on_one_line():
     p = TextPrinter()
-    out = p.text(E.Div(E.Pow(E.Sym("e"), E.Num(2)), E.Num(11.21)))
-    lines = out.splitlines()
-    assert len(lines) == 4 and "─" in lines[2] and "2" in lines[0] and "11.21" in lines[3]
+    lines = p.text(E.Div(E.Pow(E.Sym("e"), E.Num(2)), E.Num(11.21))).splitlines()
+    assert len(lines) == 3 and "e^2" in lines[0] and set(lines[1]) == {"─"} and "11.21" in lines[2]
+    assert p.text(E.Pow(E.Sym("e"), E.add("x", E.Neg(E.Sym("m"))))) == "e^(x - m)"
+
+
+def test_fractions_inside_a_matrix_are_inline():
+    p = TextPrinter()
+    assert p.text(E.Matrix.column([E.Div(E.Num(7.389), E.Num(11.21)), E.Div(E.Num(1), E.Num(2))])) == \
+        "⎡7.389 / 11.21⎤\n⎣    1 / 2    ⎦".replace("    1 / 2    ", "1 / 2        ")
 
 
 def test_precedence_parentheses():

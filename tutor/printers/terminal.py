@@ -85,7 +85,7 @@ class TerminalPrinter:
         meta = [problem.id, f"kind {problem.kind}", f"topic {problem.topic}"]
         if problem.source:
             meta.append("source: " + problem.source_text())
-        yield Text(" · ".join(meta), style="dim")
+        yield self._para(" · ".join(meta), "dim", indent=0)
         if problem.prompt:
             yield Text("")
             yield self._para(problem.prompt, indent=0)

@@ -98,6 +98,7 @@ class TextPrinter:
         self.digits = digits
         self.max_rows = max_rows
         self.max_cols = max_cols
+        self._inline = 0  # inside a matrix cell: fractions and powers on one line, so columns stay short
 
     # -- entry points ------------------------------------------------------------------------------------
     def box(self, expr: Expr) -> Box:
@@ -147,7 +148,7 @@ class TextPrinter:
         return b
 
     def _stacked(self, e: Div) -> bool:
-        return True
+        return not self._inline
 
     # -- nodes -------------------------------------------------------------------------------------------
     def _print_Sym(self, e: Sym) -> Box:
@@ -184,7 +185,11 @@ class TextPrinter:
         return b
 
     def _print_Matrix(self, e: Matrix) -> Box:
-        cells = [[self.box(c) for c in row] for row in e.rows]
+        self._inline += 1
+        try:
+            cells = [[self.box(c) for c in row] for row in e.rows]
+        finally:
+            self._inline -= 1
         ncols = max(len(r) for r in cells)
         widths = [max((r[j].width for r in cells if j < len(r)), default=0) for j in range(ncols)]
         row_boxes = []
@@ -212,7 +217,8 @@ class TextPrinter:
         return hcat(*parts)
 
     def _print_Neg(self, e: Neg) -> Box:
-        return hcat(Box.of("-"), self.wrap(e.arg, PREC_POW if isinstance(e.arg, Num) else PREC_MUL + 1))
+        # -a·b needs no parentheses (the same number either way); -(a + b) does.
+        return hcat(Box.of("-"), self.wrap(e.arg, PREC_POW if isinstance(e.arg, Num) else PREC_MUL))
 
     def _print_Mul(self, e: Mul) -> Box:
         sep = {"·": "·", "": " ", "⊙": " ⊙ ", "×": " × "}.get(e.op, e.op)
@@ -225,6 +231,8 @@ class TextPrinter:
         return hcat(*parts)
 
     def _print_Div(self, e: Div) -> Box:
+        if not self._stacked(e):
+            return hcat(self.wrap(e.num, PREC_MUL), Box.of(" / "), self.wrap(e.den, PREC_MUL + 1))
         num, den = self.box(e.num), self.box(e.den)
         w = max(num.width, den.width) + 2
         top = Box([s.center(w) for s in num.padded().lines], 0)
@@ -235,6 +243,10 @@ class TextPrinter:
     def _print_Pow(self, e: Pow) -> Box:
         base = self.wrap(e.base, PREC_POW + 1)
         exp = self.box(e.exp)
+        if exp.height == 1 and base.height == 1:
+            # e^2, e^x_i, e^(x_i - m): one line reads better than a raised exponent in columns and sums
+            tight = isinstance(e.exp, (Sym, Num)) and " " not in exp.lines[0] and not exp.lines[0].startswith("-")
+            return hcat(base, Box.of("^"), exp if tight else bracket(exp, "(", ")"))
         # The exponent sits above and to the right of the base's top line.
         lines = [" " * base.width + s for s in exp.padded().lines] + [s.ljust(base.width) + " " * exp.width
                                                                       for s in base.padded().lines]
