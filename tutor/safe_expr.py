@@ -172,11 +172,13 @@ def parse(text: str, variables: Iterable[str] | None = None, *, what: str = "exp
         col = column((exc.offset or 1) - 1 + lead)
         bad = text[col - 1] if 0 < col <= len(text) else ""
         msg = f"unexpected {bad!r}" if bad.strip() else "incomplete expression"
+        if "too many nested" in (exc.msg or ""):
+            raise TutorError(f"the {what} is nested too deeply") from None
         if "never closed" in (exc.msg or ""):
             msg = f"{bad!r} is never closed" if bad in "([" else "a bracket is never closed"
         elif "unmatched" in (exc.msg or ""):
             msg = f"unmatched {bad!r}"
-        raise TutorError(f"column {col}: {msg} in {what} {text!r}") from None
+        raise TutorError(f"column {col}: {msg} in {what} {_short(text)}") from None
     except (RecursionError, MemoryError, ValueError):
         raise TutorError(f"the {what} is nested too deeply") from None
 
@@ -184,7 +186,7 @@ def parse(text: str, variables: Iterable[str] | None = None, *, what: str = "exp
 
     def fail(node: ast.AST, message: str) -> TutorError:
         col = column(getattr(node, "col_offset", 0) + lead)
-        return TutorError(f"column {col}: {message} in {what} {text!r}")
+        return TutorError(f"column {col}: {message} in {what} {_short(text)}")
 
     def build(node: ast.AST, depth: int) -> Node:
         if depth > MAX_DEPTH:
@@ -238,6 +240,11 @@ def parse(text: str, variables: Iterable[str] | None = None, *, what: str = "exp
         raise fail(node, f"{readable} is not allowed; use numbers, names, + - * / ^ and functions")
 
     return build(tree, 0)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """The user's text quoted for an error message, cut short if it is long."""
+    return repr(text) if len(text) <= limit else repr(text[: limit - 3] + "...")
 
 
 def variables_of(node: Node) -> list[str]:
