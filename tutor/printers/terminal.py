@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 from typing import IO, Any, Iterator
 
-from rich.columns import Columns
 from rich.console import Console, Group, RenderableType
 from rich.text import Text
 
@@ -40,7 +39,7 @@ class TerminalPrinter:
     # -- building blocks ---------------------------------------------------------------------------------
     def _lines(self, box: Box, style: str = "", indent: int = INDENT) -> Text:
         pad = " " * indent
-        return Text("\n".join(pad + s.rstrip() for s in box.lines), style=style, no_wrap=True,
+        return Text("\n".join((pad + s).rstrip() for s in box.lines), style=style, no_wrap=True,
                     overflow="ellipsis")
 
     def _para(self, text: str, style: str = "", indent: int = INDENT) -> Text:
@@ -73,11 +72,32 @@ class TerminalPrinter:
         return Group(*parts)
 
     def givens(self, solution: Solution) -> RenderableType:
-        cells = []
-        for g in solution.givens.values():
-            box = hcat(self.text.box(g.symbol), Box.of(" = "), self.text.value(solution.values[g.key]))
-            cells.append(self._lines(box, indent=0))
-        return Columns(cells, padding=(1, 4))
+        """The givens packed left to right into rows that fit the console, in aligned columns."""
+        boxes = [hcat(self.text.box(g.symbol), Box.of(" = "), self.text.value(solution.values[g.key]))
+                 for g in solution.givens.values()]
+        room = self.console.width - INDENT
+        gap = 4
+        ncols = max(1, len(boxes))
+        while ncols > 1:
+            widths = [max(b.width for b in boxes[c::ncols]) for c in range(ncols)]
+            if sum(widths) + gap * (ncols - 1) <= room:
+                break
+            ncols -= 1
+        widths = [max(b.width for b in boxes[c::ncols]) for c in range(ncols)] if boxes else []
+        rows: list[Box] = []
+        for r in range(0, len(boxes), ncols):
+            parts: list[Box] = []
+            for c, b in enumerate(boxes[r:r + ncols]):
+                if c:
+                    parts.append(Box.of(" " * gap))
+                parts.append(Box([line.ljust(widths[c]) for line in b.padded().lines], b.base))
+            rows.append(hcat(*parts))
+        out: list[str] = []
+        for k, row in enumerate(rows):
+            if k:
+                out.append("")
+            out.extend(row.lines)
+        return self._lines(Box(out), indent=INDENT)
 
     # -- whole views -------------------------------------------------------------------------------------
     def header(self, problem: Problem, solution: Solution | None) -> Iterator[RenderableType]:
@@ -92,7 +112,7 @@ class TerminalPrinter:
         if solution is not None:
             yield Text("")
             yield Text("Givens", style="bold underline")
-            yield _Indented(self.givens(solution), INDENT)
+            yield self.givens(solution)
             if solution.conventions:
                 yield Text("")
                 yield Text("Conventions", style="bold underline")
@@ -124,26 +144,3 @@ class TerminalPrinter:
 def _flat(box: Box) -> str:
     return "".join("".join(line.split()) for line in box.lines)
 
-
-class _Indented:
-    """Render a renderable narrower by `indent` columns and shift it right, without trailing padding."""
-
-    def __init__(self, renderable: RenderableType, indent: int) -> None:
-        self.renderable, self.indent = renderable, indent
-
-    def __rich_console__(self, console: Console, options: Any) -> Any:
-        from rich.segment import Segment
-
-        lines = console.render_lines(self.renderable, options.update_width(options.max_width - self.indent),
-                                     pad=False)
-        for line in lines:
-            # Trailing blanks are dropped so that plain-text output has no invisible spaces at line ends.
-            while line and not line[-1].text.strip():
-                line.pop()
-            if line and line[-1].text != line[-1].text.rstrip():
-                last = line.pop()
-                line.append(Segment(last.text.rstrip(), last.style))
-            if line:
-                yield Segment(" " * self.indent)
-            yield from line
-            yield Segment.line()
