@@ -272,8 +272,8 @@ def validate(
             errors.extend(e.errors)
         except TutorError as e:
             errors.append(e)
-    for e in errors:
-        typer.echo(str(e), err=True)
+    for err in errors:
+        typer.echo(str(err), err=True)
     if errors:
         typer.echo(f"{len(errors)} error{'s' if len(errors) != 1 else ''} in {len(files)} file(s)", err=True)
         raise typer.Exit(2)

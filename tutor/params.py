@@ -198,8 +198,8 @@ def coerce(param: Param, value: Any) -> Any:
         from tutor.errors import did_you_mean
 
         options = ", ".join(repr(c) if isinstance(c, str) else str(c) for c in param.choices)
-        raise TutorError(f"expected one of {options}, got {describe(value)}{did_you_mean(str(value), [str(c) for c in param.choices])}",
-                         field=param.name)
+        hint = did_you_mean(str(value), [str(c) for c in param.choices])
+        raise TutorError(f"expected one of {options}, got {describe(value)}{hint}", field=param.name)
     return COERCE[param.type](value, param.name)
 
 

@@ -224,7 +224,7 @@ def parse(text: str, variables: Iterable[str] | None = None, *, what: str = "exp
             if name not in FUNCTIONS:
                 from tutor.errors import did_you_mean
 
-                raise fail(node, f"unknown function {node.func.id!r}{did_you_mean(node.func.id, FUNCTIONS)}; "
+                raise fail(node, f"unknown function {node.func.id!r}{did_you_mean(node.func.id, list(FUNCTIONS))}; "
                                  f"known: {', '.join(sorted(FUNCTIONS))}")
             if node.keywords:
                 raise fail(node, f"{name}() takes no keyword arguments")

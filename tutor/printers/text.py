@@ -192,7 +192,7 @@ class TextPrinter:
             self._inline -= 1
         ncols = max(len(r) for r in cells)
         widths = [max((r[j].width for r in cells if j < len(r)), default=0) for j in range(ncols)]
-        row_boxes = []
+        row_boxes: list[Box] = []
         for r in cells:
             parts = []
             for j, c in enumerate(r):
@@ -210,7 +210,8 @@ class TextPrinter:
         for k, t in enumerate(e.terms):
             negative, magnitude = _split_sign(t)
             if k == 0:
-                parts.append(self.wrap(t, PREC_ADD) if not negative else hcat(Box.of("-"), self.wrap(magnitude, PREC_MUL)))
+                parts.append(hcat(Box.of("-"), self.wrap(magnitude, PREC_MUL)) if negative
+                             else self.wrap(t, PREC_ADD))
             else:
                 parts.append(Box.of(" - " if negative else " + "))
                 parts.append(self.wrap(magnitude, PREC_ADD + 1))

@@ -74,7 +74,7 @@ def _update(m_hat: Any, v_hat: Any, lr: float, eps: float, t: int) -> Any:
     mh, vh = np.asarray(m_hat, float), np.asarray(v_hat, float)
     if np.any(vh < 0):
         raise TutorError(f"v̂_{t} is negative ({np.min(vh):g}); a moving average of squares cannot be", field="v_hat")
-    den = np.sqrt(vh + eps)
+    den = np.sqrt(vh) + eps
     if np.any(den == 0):
         raise TutorError(f"√v̂_{t} + ε = 0 at iteration {t} (the gradients so far are 0 and ε = 0): the update is "
                          "0/0; give ε > 0", field="eps")
