@@ -83,3 +83,22 @@ def test_latex_printer():
     assert lp.doprint(e) == r"\sigma\left(W_{xi} x_t + b_i\right)"
     assert lp.doprint(E.Num(np.array([[1.0, 2.0], [3.0, 4.0]]))) == r"\begin{bmatrix} 1 & 2 \\ 3 & 4 \end{bmatrix}"
     assert lp.doprint(E.Div(E.Num(1), E.Num(2))) == r"\frac{1}{2}"
+
+
+def test_combining_marks_do_not_break_alignment():
+    p = TextPrinter()
+    from tutor.printers.text import cells, hcat
+
+    box = hcat(p.box(E.Sym("m̂_1")), p.box(E.Sym(" = ")), p.box(E.Div(E.Sym("m̂_1"), E.Num(12.5))))
+    assert cells("m̂_1") == 3
+    assert len({cells(line) for line in box.lines}) == 1  # every line equally wide on screen
+    top, bar, _ = p.text(E.Div(E.Sym("m̂_1"), E.Num(12.5))).splitlines()
+    assert top == " m̂_1" and cells(bar) == 6  # centred over the bar by screen columns, not code points
+
+
+def test_scientific_numbers_in_products_are_bracketed():
+    assert TextPrinter().text(E.mul(0.999, 9e-05)) == "0.999·(9×10⁻⁵)"
+
+
+def test_latex_square_root():
+    assert LatexPrinter().doprint(E.Call("√", (E.Sym("v"),))) == r"\sqrt{v}"

@@ -13,7 +13,8 @@ from tutor.printers.text import PREC_ADD, PREC_MUL, PREC_POW, _is_neg_num, _spli
 FUNCTIONS = {
     "sigma": r"\sigma", "σ": r"\sigma", "sigmoid": r"\sigma", "tanh": r"\tanh", "exp": r"\exp", "ln": r"\ln",
     "log": r"\log", "max": r"\max", "min": r"\min", "relu": r"\operatorname{ReLU}", "ReLU": r"\operatorname{ReLU}",
-    "softmax": r"\operatorname{softmax}", "step": r"H", "H": "H",
+    "softmax": r"\operatorname{softmax}", "step": r"H", "H": "H", "log₂": r"\log_2", "log₁₀": r"\log_{10}",
+    "log2": r"\log_2", "log10": r"\log_{10}",
 }
 RELATIONS = {"≥": r"\geq", "≤": r"\leq", "≠": r"\neq", "→": r"\to"}
 
@@ -100,6 +101,8 @@ class LatexPrinter:
         return f"{{{self.wrap(e.base, PREC_POW + 1)}}}^{{{self.doprint(e.exp)}}}"
 
     def _print_Call(self, e: Call) -> str:
+        if e.fn in ("√", "sqrt") and len(e.args) == 1:
+            return rf"\sqrt{{{self.doprint(e.args[0])}}}"
         name = FUNCTIONS.get(e.fn, rf"\operatorname{{{e.fn}}}")
         args = ", ".join(self.doprint(a) for a in e.args)
         return rf"{name}\left({args}\right)"

@@ -15,7 +15,7 @@ from rich.text import Text
 
 from tutor.bank import Problem
 from tutor.engine.step import Solution
-from tutor.printers.text import Box, TextPrinter, hcat
+from tutor.printers.text import Box, TextPrinter, hcat, ljust
 
 INDENT = 2
 
@@ -90,7 +90,7 @@ class TerminalPrinter:
             for c, b in enumerate(boxes[r:r + ncols]):
                 if c:
                     parts.append(Box.of(" " * gap))
-                parts.append(Box([line.ljust(widths[c]) for line in b.padded().lines], b.base))
+                parts.append(Box([ljust(line, widths[c]) for line in b.padded().lines], b.base))
             rows.append(hcat(*parts))
         out: list[str] = []
         for k, row in enumerate(rows):

@@ -7,7 +7,9 @@ The result is plain text; colour is the terminal printer's business.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -19,6 +21,28 @@ from tutor.printers.numbers import DEFAULT_DIGITS, format_number
 PREC_REL, PREC_ADD, PREC_MUL, PREC_NEG, PREC_POW, PREC_ATOM = 0, 10, 20, 25, 30, 40
 
 CALL_NAMES = {"sigma": "σ", "sigmoid": "σ", "relu": "ReLU", "step": "H"}
+
+
+@lru_cache(maxsize=4096)
+def cells(s: str) -> int:
+    """Terminal columns taken by `s`: combining marks (the hat of m̂) take none, wide characters two."""
+    if s.isascii():
+        return len(s)
+    return sum(0 if unicodedata.combining(ch) else (2 if unicodedata.east_asian_width(ch) in "WF" else 1)
+               for ch in s)
+
+
+def ljust(s: str, w: int) -> str:
+    return s + " " * max(w - cells(s), 0)
+
+
+def rjust(s: str, w: int) -> str:
+    return " " * max(w - cells(s), 0) + s
+
+
+def center(s: str, w: int) -> str:
+    room = max(w - cells(s), 0)
+    return " " * (room // 2) + s + " " * (room - room // 2)
 
 
 @dataclass
@@ -34,7 +58,7 @@ class Box:
 
     @property
     def width(self) -> int:
-        return max((len(s) for s in self.lines), default=0)
+        return max((cells(s) for s in self.lines), default=0)
 
     @property
     def height(self) -> int:
@@ -42,7 +66,7 @@ class Box:
 
     def padded(self) -> "Box":
         w = self.width
-        return Box([s.ljust(w) for s in self.lines], self.base)
+        return Box([ljust(s, w) for s in self.lines], self.base)
 
     def __str__(self) -> str:
         return "\n".join(s.rstrip() for s in self.lines)
@@ -227,8 +251,11 @@ class TextPrinter:
         for k, f in enumerate(e.factors):
             if k:
                 parts.append(Box.of(sep))
-            parts.append(self.wrap(f, PREC_MUL + 1 if k else PREC_MUL) if not _is_neg_num(f) or k == 0
-                         else bracket(self.box(f), "(", ")"))
+            b = self.wrap(f, PREC_MUL + 1 if k else PREC_MUL) if not _is_neg_num(f) or k == 0 \
+                else bracket(self.box(f), "(", ")")
+            if isinstance(f, Num) and b.height == 1 and "×" in b.lines[0] and len(e.factors) > 1:
+                b = bracket(b, "(", ")")  # 0.999·(9×10⁻⁵), not 0.999·9×10⁻⁵
+            parts.append(b)
         return hcat(*parts)
 
     def _print_Div(self, e: Div) -> Box:
@@ -236,8 +263,8 @@ class TextPrinter:
             return hcat(self.wrap(e.num, PREC_MUL), Box.of(" / "), self.wrap(e.den, PREC_MUL + 1))
         num, den = self.box(e.num), self.box(e.den)
         w = max(num.width, den.width) + 2
-        top = Box([s.center(w) for s in num.padded().lines], 0)
-        bot = Box([s.center(w) for s in den.padded().lines], 0)
+        top = Box([center(s, w) for s in num.padded().lines], 0)
+        bot = Box([center(s, w) for s in den.padded().lines], 0)
         bar = Box.of("─" * w)
         return vcat(top, bar, bot, base_of=1)
 
@@ -249,7 +276,7 @@ class TextPrinter:
             tight = isinstance(e.exp, (Sym, Num)) and " " not in exp.lines[0] and not exp.lines[0].startswith("-")
             return hcat(base, Box.of("^"), exp if tight else bracket(exp, "(", ")"))
         # The exponent sits above and to the right of the base's top line.
-        lines = [" " * base.width + s for s in exp.padded().lines] + [s.ljust(base.width) + " " * exp.width
+        lines = [" " * base.width + s for s in exp.padded().lines] + [ljust(s, base.width) + " " * exp.width
                                                                       for s in base.padded().lines]
         return Box(lines, exp.height + base.base)
 
@@ -280,19 +307,22 @@ def _elide(n: int, limit: int) -> list[int | None]:
     return list(range(head)) + [None] + [n - 2, n - 1]
 
 
+cells_ = cells
+
+
 def _grid_text(cells: list[list[str]]) -> Box:
     ncols = len(cells[0]) if cells else 0
-    widths = [max(len(row[j]) for row in cells) for j in range(ncols)]
-    lines = ["  ".join(row[j].rjust(widths[j]) for j in range(ncols)) for row in cells]
+    widths = [max(cells_(row[j]) for row in cells) for j in range(ncols)]
+    lines = ["  ".join(rjust(row[j], widths[j]) for j in range(ncols)) for row in cells]
     return Box(lines, len(lines) // 2)
 
 
 def _rjust(b: Box, w: int) -> Box:
-    return Box([s.rjust(w) for s in b.lines], b.base)
+    return Box([rjust(s, w) for s in b.lines], b.base)
 
 
 def _ljust(b: Box, w: int) -> Box:
-    return Box([s.ljust(w) for s in b.lines], b.base)
+    return Box([ljust(s, w) for s in b.lines], b.base)
 
 
 def _numeric(b: Box) -> bool:
