@@ -222,6 +222,15 @@ def test_replace_theta_on_loss_path_recomputes_gradient():
     assert student.value("theta_3") != pytest.approx(sol.value("theta_3"))
 
 
+def test_replace_a_gradient():
+    sol = solve_params("adam", **NOTES)
+    student = sol.replace({"g_2": 0.5})
+    assert student.value("m_2") == pytest.approx(0.9 * 0.03 + 0.1 * 0.5)
+    assert student.value("v_2") == pytest.approx(0.999 * 0.00009 + 0.001 * 0.25)
+    np.testing.assert_allclose(student.value("theta"), reference(**dict(NOTES, grads=[0.3, 0.5, 0.1]))["theta"],
+                               rtol=1e-12)
+
+
 def test_replace_lr_given():
     sol = solve_params("adam", **NOTES)
     student = sol.replace({"lr": 0.1})
