@@ -23,7 +23,7 @@ LOGS: dict[Any, tuple[str, str, str, Callable[[Any], Any]]] = {  # base → (tex
 PARAMS = [
     Param("p", "distribution", "the distribution p (probabilities, fractions such as \"9/25\" welcome)"),
     Param("q", "distribution", "the distribution q, over the same outcomes as p"),
-    Param("base", "choice", "base of the logarithm: e (nats), 2 (bits) or 10", default="e", choices=("e", 2, 10)),
+    Param("base", "choice", "base of the logarithm (e gives nats, 2 bits)", default="e", choices=("e", 2, 10)),
 ]
 
 
