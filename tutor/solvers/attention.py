@@ -78,7 +78,7 @@ def attention(p: Params, g: Graph) -> None:
     if default_scale:
         cn = g.given("scale", scale, Sym("1/√d_k", r"1/\sqrt{d_k}"), f"the scale, 1/√{d_k}")
     else:
-        cn = g.given("scale", scale, Sym("c"), "the scale (given)")
+        cn = g.given("scale", scale, Sym("scale", r"\text{scale}"), "the scale (given)")
 
     kt = Sym("Kᵀ", r"K^\top")
 
