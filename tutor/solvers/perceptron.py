@@ -1,8 +1,10 @@
 """Perceptrons: one step neuron over a truth table, and layers of them (the two-layer XOR network).
 
-z is computed with exact decimal arithmetic (each given read as the decimal it was written as, so 0.1 is exactly
-1/10) and compared with the threshold exactly, as by hand; the values stored are floats. The step rules compare
-whatever floats they are given (a student's own z, through Solution.replace) the same exact way.
+z is computed with exact decimal arithmetic (each given read as the decimal it was written as, so 0.1 is
+exactly 1/10, and 0.1 + 0.2 - 0.3 is exactly 0) and only then rounded to the float that is stored; the step
+compares that float with the threshold, which decides as the exact comparison does whenever z has at most 15
+significant digits (any hand example). The step rules take floats, so a student's own z (Solution.replace)
+works the same way.
 """
 
 from __future__ import annotations
@@ -43,16 +45,16 @@ def _layer_tag(k: int) -> str:
 
 
 COMMON = [
-    Param("gate", "choice", "target column to compare with: the gate of the inputs (needs 0/1 inputs)", default=None,
-          choices=GATES),
-    Param("threshold", "number", "the neuron fires (y = 1) when z is above it (or reaches it, with fires '>=')",
-          default=0.0),
+    Param("gate", "choice", "target column to compare with: the gate of the inputs (needs 0/1 inputs)",
+          default=None, choices=GATES),
+    Param("threshold", "number",
+          "the neuron fires (y = 1) when z is above it (or reaches it, with fires '>=')", default=0.0),
     Param("fires", "choice", "'>': y = 1 when z > threshold; '>=': y = 1 when z ≥ threshold", default=">",
           choices=FIRES),
 ]
 
 
-# -- exact arithmetic -------------------------------------------------------------------------------------------
+# -- exact arithmetic ----------------------------------------------------------------------------------------
 def _exact(x: Any) -> Fraction | None:
     """The decimal a float was written as (0.1 → 1/10); None for NaN or an infinity."""
     try:
@@ -78,10 +80,10 @@ def _exact_affine(rows: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _fires(z: Any, t: float, fires: str) -> bool:
-    ez, et = _exact(z), _exact(t)
-    if ez is None or et is None:
-        return bool(float(z) > t) if fires == ">" else bool(float(z) >= t)
-    return ez > et if fires == ">" else ez >= et
+    """Whether the neuron fires. z was rounded to a float only after the exact sum, so comparing floats here
+    decides as the exact comparison does (0.1 + 0.2 - 0.3 arrives as 0.0, not 5.6e-17); a student's own float
+    z, through Solution.replace, is compared as it is."""
+    return bool(float(z) > t) if fires == ">" else bool(float(z) >= t)
 
 
 def _step_rule(t: float, fires: str) -> Callable[[Any], np.ndarray]:
@@ -116,10 +118,9 @@ def _decision(z: float, t: float, fires: str, y: float) -> tuple[Expr, ...]:
 def _step_formula(zsym: str, ztex: str, t: float, fires: str) -> Expr:
     ts = f"{t:g}"
     on, off = _op(fires, True), _op(fires, False)
-    tex = {"≤": r"\le", "≥": r"\ge"}
+    ton, toff = _TEX.get(on, on), _TEX.get(off, off)
     return E.Text(f"1 if {zsym} {on} {ts};  0 if {zsym} {off} {ts}",
-                  rf"\begin{{cases}} 1 & {ztex} {tex.get(on, on)} {ts} \\ 0 & {ztex} {tex.get(off, off)} {ts} "
-                  r"\end{cases}")
+                  rf"\begin{{cases}} 1 & {ztex} {ton} {ts} \\ 0 & {ztex} {toff} {ts} \end{{cases}}")
 
 
 def _conventions(g: Graph, t: float, fires: str) -> None:
@@ -127,22 +128,44 @@ def _conventions(g: Graph, t: float, fires: str) -> None:
     v = 0 if fires == ">" else 1
     shift = "z" if t == 0 else f"z - {ts}"
     g.conventions.append(
-        f"Step activation: y = 1 when z {_op(fires, True)} {ts}, y = 0 when z {_op(fires, False)} {ts}. The notes "
-        f"use both > and ≥ (the two differ only when z lands exactly on the threshold); torch.heaviside({shift}, v) "
-        f"makes the value at the threshold explicit, and v = {v} gives this rule.")
+        f"Step activation: y = 1 when z {_op(fires, True)} {ts}, y = 0 when z {_op(fires, False)} {ts}. The "
+        "notes use both > and ≥ (the two differ only when z lands exactly on the threshold); "
+        f"torch.heaviside({shift}, v) makes the value at the threshold explicit, and v = {v} gives this "
+        "rule.")
     g.conventions.append(
-        "z is worked out exactly from the decimals as written (0.1 + 0.2 - 0.3 is exactly 0, as by hand) and "
-        "compared with the threshold exactly; float64 would give 5.6×10⁻¹⁷ there, and a neuron sitting exactly "
-        "on the threshold could flip. The values are then stored as ordinary floats.")
+        "z is worked out exactly from the decimals as written (0.1 + 0.2 - 0.3 is exactly 0, as by hand) "
+        "before it is compared with the threshold; float64 arithmetic would give 5.6×10⁻¹⁷ there, and a "
+        "neuron sitting exactly on the threshold could flip. The values are then stored as ordinary floats.")
 
 
-# -- gates ------------------------------------------------------------------------------------------------------
+# -- gates ---------------------------------------------------------------------------------------------------
 def _gate_column(gate: str, X: Any) -> np.ndarray:
     bits = np.asarray(X, float) != 0
     ones = bits.sum(axis=1)
     n = bits.shape[1]
     out = {"AND": ones == n, "OR": ones > 0, "NAND": ones < n, "NOR": ones == 0, "XOR": ones % 2 == 1}[gate]
     return out.astype(float)
+
+
+def _plural(n: int, word: str, words: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (words or word + 's')}"
+
+
+def _spaced(cells: list[list[Any]]) -> Expr:
+    """A matrix whose cells are groups (a row's working per unit), the groups set further apart."""
+    rows = []
+    for row in cells:
+        out: tuple[Expr, ...] = ()
+        for j, c in enumerate(row):
+            out += ((_sign("  "),) if j else ()) + (tuple(c) if isinstance(c, tuple) else (c,))
+        rows.append(out)
+    return E.Matrix(tuple(rows))
+
+
+def _table_convention(X: np.ndarray) -> str:
+    n, rows = X.shape[1], X.shape[0]
+    order = ", ".join(_row_label(r) for r in X[: min(rows, 4)]) + (", … ." if rows > 4 else ".")
+    return f"No inputs given: every binary row for {_plural(n, 'input')}, in the order {order}"
 
 
 def _bit(v: float) -> str:
@@ -161,15 +184,16 @@ def _check_gate_inputs(gate: str | None, X: np.ndarray) -> None:
     if gate is None or _is_binary(X):
         return
     r, c = next((r, c) for r in range(X.shape[0]) for c in range(X.shape[1]) if X[r, c] not in (0, 1))
-    raise TutorError(f"{gate} is a truth table over inputs of 0 and 1, but row {r + 1} of inputs has {X[r, c]:g} "
-                     f"in column {c + 1}; leave gate out to just compute z and y for these inputs", field="gate")
+    raise TutorError(f"{gate} is a truth table over inputs of 0 and 1, but row {r + 1} of inputs has "
+                     f"{X[r, c]:g} in column {c + 1}; leave gate out to just compute z and y for these "
+                     "inputs", field="gate")
 
 
 def _default_inputs(n: int, field: str) -> np.ndarray:
     if n > MAX_TABLE_INPUTS:
-        raise TutorError(f"has {n} inputs, so every binary row would be 2^{n} = {2 ** n} rows; give the rows you "
-                         f"want as inputs (at most {MAX_TABLE_INPUTS} inputs for the default truth table)",
-                         field=field)
+        raise TutorError(f"has {n} inputs, so every binary row would be 2^{n} = {2 ** n} rows; give the rows "
+                         f"you want as inputs (at most {MAX_TABLE_INPUTS} inputs for the default truth "
+                         "table)", field=field)
     return np.array(list(itertools.product((0.0, 1.0), repeat=n)), dtype=float)
 
 
@@ -224,12 +248,15 @@ def _gate_steps(g: Graph, what: str, gate: str, X: np.ndarray, xn: Node, yn: Nod
         rows = "; ".join(f"row {r + 1} ({_row_label(X[r])}): y = {ya[r]:g} but {gate} gives {ta[r]:g}"
                          for r in bad)
         fails = "Fails on " + ("one row" if len(bad) == 1 else f"{len(bad)} rows")
-        why = " No single neuron can: see the note after the answer." if gate == "XOR" and what == "neuron" else ""
+        why = ""
+        if (gate, what) == ("XOR", "neuron"):
+            why = " No single neuron can: see the note after the answer."
         return f"{fails}: {rows}. The {what} does not realise {gate}.{why}"
 
     g.step("realises", f"Does the {what} realise {gate}? Row by row, y against the target",
            Sym("match", r"\text{match}"),
-           E.Text("1 where y = y*, 0 where y ≠ y*", r"\begin{cases} 1 & y = y^{*} \\ 0 & y \neq y^{*} \end{cases}"),
+           E.Text("1 where y = y*, 0 where y ≠ y*",
+                  r"\begin{cases} 1 & y = y^{*} \\ 0 & y \neq y^{*} \end{cases}"),
            [yn, target], rule, show, explain)
 
 
@@ -237,11 +264,11 @@ def _xor_note(n: int, t: float, fires: str) -> str:
     on, off = _op(fires, True), _op(fires, False)
     ts, t2 = f"{t:g}", f"{2 * t:g}"
     where = "" if n == 2 else f"Look only at the rows where x₃, …, x{_sub(n)} are 0, where XOR is x₁ XOR x₂. "
-    return (f"{where}No single neuron realises XOR, whatever w and b. With y = 1 when z {on} {ts}, rows 01 and 10 "
-            f"must fire: w₂ + b {on} {ts} and w₁ + b {on} {ts}, which add up to w₁ + w₂ + 2b {on} {t2}. Rows 00 and "
-            f"11 must not: b {off} {ts} and w₁ + w₂ + b {off} {ts}, which add up to w₁ + w₂ + 2b {off} {t2}. Both "
-            "cannot hold: no straight line separates {01, 10} from {00, 11}. A hidden layer is needed "
-            "(problem perceptron-xor-network).")
+    return (f"{where}No single neuron realises XOR, whatever w and b. With y = 1 when z {on} {ts}, "
+            f"rows 01 and 10 must fire: w₂ + b {on} {ts} and w₁ + b {on} {ts}, which add up to "
+            f"w₁ + w₂ + 2b {on} {t2}. Rows 00 and 11 must not: b {off} {ts} and w₁ + w₂ + b {off} {ts}, "
+            f"which add up to w₁ + w₂ + 2b {off} {t2}. Both cannot hold: no straight line separates "
+            "{01, 10} from {00, 11}. A hidden layer is needed (problem perceptron-xor-network).")
 
 
 def _unit_gates(a: Any, X: np.ndarray, n_units: int) -> str:
@@ -258,7 +285,7 @@ def _unit_gates(a: Any, X: np.ndarray, n_units: int) -> str:
     return (" Over these inputs, " + ", ".join(found) + ".") if found else ""
 
 
-# -- one neuron -------------------------------------------------------------------------------------------------
+# -- one neuron ----------------------------------------------------------------------------------------------
 @solver("perceptron", title="Perceptron: one step neuron over a truth table", topic="perceptrons",
         params=[
             Param("w", "vector", "the weights w₁..wₙ, one per input"),
@@ -276,8 +303,8 @@ def perceptron(p: Params, g: Graph) -> None:
     if "inputs" in p:
         X = p["inputs"]
         if X.shape[1] != n:
-            raise TutorError(f"has {n} weights but the rows of inputs have {X.shape[1]} entries: one weight per "
-                             "input column", field="w")
+            raise TutorError(f"has {n} weights but the rows of inputs have {X.shape[1]} entries: one weight "
+                             "per input column", field="w")
     else:
         X = _default_inputs(n, "w")
     _check_gate_inputs(gate, X)
@@ -296,7 +323,8 @@ def perceptron(p: Params, g: Graph) -> None:
     formula = E.Add(tuple(parts) + (bn.sym,))
 
     def z_rule(Xv: Any, wv: Any, bv: Any) -> np.ndarray:
-        return _exact_affine(np.asarray(Xv, float), np.asarray(wv, float).reshape(1, -1), np.array([bv]))[:, 0]
+        W = np.asarray(wv, float).reshape(1, -1)
+        return _exact_affine(np.asarray(Xv, float), W, np.array([float(bv)]))[:, 0]
 
     def z_show(Xv: Any, wv: Any, bv: Any) -> list[Expr]:
         Xa, wa = np.atleast_2d(np.asarray(Xv, float)), np.asarray(wv, float)
@@ -307,7 +335,7 @@ def perceptron(p: Params, g: Graph) -> None:
 
     zn = g.step("z", "Weighted sum plus bias, for every row", Sym("z"), formula, [xn, wn, bn], z_rule, z_show,
                 f"Each row of the table in turn: multiply each input by its weight, add them and the bias "
-                f"({rows} row{'s' if rows != 1 else ''}, worked exactly).")
+                f"({_plural(rows, 'row')}, worked exactly).")
 
     def y_show(z: Any) -> list[Expr]:
         za = np.asarray(z, float).reshape(-1)
@@ -330,17 +358,16 @@ def perceptron(p: Params, g: Graph) -> None:
             g.notes.append(_xor_note(n, t, fires))
     _conventions(g, t, fires)
     if "inputs" not in p:
-        g.conventions.append(f"No inputs given: every binary row for {n} input{'s' if n != 1 else ''}, in the "
-                             "order " + ", ".join(_row_label(r) for r in X[: min(rows, 4)]) +
-                             (", ..." if rows > 4 else "") + ".")
+        g.conventions.append(_table_convention(X))
 
 
-# -- layers of neurons ------------------------------------------------------------------------------------------
+# -- layers of neurons ---------------------------------------------------------------------------------------
 def _read_layers(value: Any) -> list[tuple[np.ndarray, np.ndarray, bool]]:
     """[{W, b}, ...] → [(W, b, b_given)], each W units × inputs and chained: errors name e.g. layers[1].W."""
     example = "[{W: [[1, 1], [1, 1]], b: [0, -1]}, {W: [[1, -2]]}]"
     if not isinstance(value, (list, tuple)) or not value:
-        raise TutorError(f"expected a list of layers such as {example}, got {describe(value)}", field="layers")
+        raise TutorError(f"expected a list of layers such as {example}, got {describe(value)}",
+                         field="layers")
     out: list[tuple[np.ndarray, np.ndarray, bool]] = []
     for k, layer in enumerate(value):
         name = f"layers[{k}]"
@@ -356,13 +383,11 @@ def _read_layers(value: Any) -> list[tuple[np.ndarray, np.ndarray, bool]]:
                              field=name)
         W = to_matrix(layer["W"], f"{name}.W")
         units = W.shape[0]
-        if k == 0:
-            pass
-        elif W.shape[1] != out[-1][0].shape[0]:
+        if k > 0 and W.shape[1] != out[-1][0].shape[0]:
             prev = out[-1][0].shape[0]
-            raise TutorError(f"has shape {shape_text(W)} but must be {units}×{prev}: layer {k} (layers[{k - 1}]) "
-                             f"has {prev} unit{'s' if prev != 1 else ''}, and each unit here takes all of them as "
-                             "inputs", field=f"{name}.W")
+            raise TutorError(f"has shape {shape_text(W)} but must be {units}×{prev}: layer {k} "
+                             f"(layers[{k - 1}]) has {_plural(prev, 'unit')}, and each unit here takes all "
+                             "of them as inputs", field=f"{name}.W")
         raw_b = layer.get("b")
         if raw_b is None:
             b, given = np.zeros(units), False
@@ -372,8 +397,9 @@ def _read_layers(value: Any) -> list[tuple[np.ndarray, np.ndarray, bool]]:
             else:
                 b = np.array([to_number(raw_b, f"{name}.b")])
             if b.shape[0] != units:
-                raise TutorError(f"has {b.shape[0]} entr{'ies' if b.shape[0] != 1 else 'y'} but W has {units} row{'s' if units != 1 else ''} "
-                                 f"(units), and each unit needs one bias", field=f"{name}.b")
+                raise TutorError(f"has {_plural(b.shape[0], 'entry', 'entries')} but W has "
+                                 f"{_plural(units, 'row')} (units), and each unit needs one bias",
+                                 field=f"{name}.b")
             given = True
         out.append((W, b, given))
     return out
@@ -382,24 +408,25 @@ def _read_layers(value: Any) -> list[tuple[np.ndarray, np.ndarray, bool]]:
 @solver("perceptron_network", title="Network of step neurons (multi-layer perceptron)", topic="perceptrons",
         params=[
             Param("layers", "structure", "the layers in order, each {W: units × inputs, b: one per unit "
-                                         "(default zeros)}, e.g. [{W: [[1, 1], [1, 1]], b: [0, -1]}, {W: [[1, -2]]}]"),
-            Param("inputs", "matrix", "the input rows (default: every binary row for the first layer's inputs)",
-                  default=None),
+                                         "(default zeros)}, e.g. [{W: [[1, 1], [1, 1]], b: [0, -1]}, "
+                                         "{W: [[1, -2]]}]"),
+            Param("inputs", "matrix",
+                  "the input rows (default: every binary row for the first layer's inputs)", default=None),
             *COMMON,
         ], answer=["y"])
 def perceptron_network(p: Params, g: Graph) -> None:
-    """For each layer k: z⁽ᵏ⁾ = W⁽ᵏ⁾a⁽ᵏ⁻¹⁾ + b⁽ᵏ⁾ for every input row (a⁽⁰⁾ = x), a⁽ᵏ⁾ = step(z⁽ᵏ⁾). The steps
-    z1, a1, z2, a2, ... hold each layer's pre-activations and activations (rows × units); the answer y is the last
-    layer's activations (rows × output units). With a gate (one output unit), whether the network realises it."""
+    """For each layer k: z⁽ᵏ⁾ = W⁽ᵏ⁾a⁽ᵏ⁻¹⁾ + b⁽ᵏ⁾ for every input row (a⁽⁰⁾ = x), a⁽ᵏ⁾ = step(z⁽ᵏ⁾).
+    The steps z1, a1, z2, a2, ... hold each layer's pre-activations and activations (rows × units); the
+    answer y is the last layer's activations (rows × output units). With a gate (one output unit), whether
+    the network realises it (step `realises`)."""
     layers = _read_layers(p["layers"])
     t, fires, gate = float(p["threshold"]), p["fires"], p.get("gate")
     n = layers[0][0].shape[1]
     if "inputs" in p:
         X = p["inputs"]
         if X.shape[1] != n:
-            raise TutorError(f"has shape {shape_text(layers[0][0])}, so it takes {n} input"
-                             f"{'s' if n != 1 else ''}, but the rows of inputs have {X.shape[1]} entries",
-                             field="layers[0].W")
+            raise TutorError(f"has shape {shape_text(layers[0][0])}, so it takes {_plural(n, 'input')}, but "
+                             f"the rows of inputs have {X.shape[1]} entries", field="layers[0].W")
     else:
         X = _default_inputs(n, "layers[0].W")
     _check_gate_inputs(gate, X)
@@ -428,35 +455,33 @@ def perceptron_network(p: Params, g: Graph) -> None:
             if Aa.shape[0] > EXPAND_MAX_ROWS or Wa.shape[1] > EXPAND_MAX_TERMS \
                     or Aa.shape[0] * Wa.shape[0] > EXPAND_MAX_CELLS:
                 return []
-            sep = (_sign("  "),)
-            return [E.Matrix(tuple(sum(((sep if j else ()) + (E.Add(tuple(E.mul(Wa[j, i], row[i])
-                                                                          for i in range(Wa.shape[1]))
-                                                                    + (Num(ba[j]),)),)
-                                        for j in range(Wa.shape[0])), ()) for row in Aa))]
+            cells = [[E.Add(tuple(E.mul(Wa[j, i], row[i]) for i in range(Wa.shape[1])) + (Num(ba[j]),))
+                      for j in range(Wa.shape[0])] for row in Aa]
+            return [_spaced(cells)]
 
         inp = "x" if k == 1 else f"a{_layer_tag(k - 1)}"
         zn = g.step(f"z{k}", f"Layer {k} pre-activations, every row", Sym(f"z{tag}", f"z^{{({k})}}"),
                     E.Add((E.Mul((Wn.sym, prev.sym), ""), bn.sym)), [prev, Wn, bn], z_rule, z_show,
-                    f"One row per input row, one column per unit: unit j's weights (row j of W{tag}) times the row "
-                    f"of {inp}, plus unit j's bias from b{tag}; worked exactly.")
+                    f"One row per input row, one column per unit: unit j's weights (row j of W{tag}) times "
+                    f"the row of {inp}, plus unit j's bias from b{tag}; worked exactly.")
 
         def a_show(z: Any) -> list[Expr]:
             za = np.atleast_2d(np.asarray(z, float))
             if za.shape[0] > EXPAND_MAX_ROWS or za.size > EXPAND_MAX_CELLS:
                 return []
             ya = _step_rule(t, fires)(za)
-            sep = (_sign("  "),)
-            return [E.Matrix(tuple(sum(((sep if j else ()) + _decision(za[r, j], t, fires, ya[r, j])
-                                        for j in range(za.shape[1])), ()) for r in range(za.shape[0])))]
+            return [_spaced([[_decision(za[r, j], t, fires, ya[r, j]) for j in range(za.shape[1])]
+                             for r in range(za.shape[0])])]
 
         def a_explain(z: Any, a: Any, _k: int = k, _units: int = W.shape[0]) -> str:
             role = "the output" if _k == L else "hidden"
-            return (f"Layer {_k} ({role}): the step applied to every entry, 1 where z {_op(fires, True)} {t:g}."
-                    + _unit_gates(a, X, _units))
+            rule = f"1 where z {_op(fires, True)} {t:g}"
+            gates = _unit_gates(a, X, _units)
+            return f"Layer {_k} ({role}): the step applied to every entry, {rule}.{gates}"
 
         prev = g.step(f"a{k}", f"Layer {k} activations{' (the output)' if k == L else ''}",
-                      Sym(f"a{tag}", f"a^{{({k})}}"), _step_formula(f"z{tag}", f"z^{{({k})}}", t, fires), [zn],
-                      _step_rule(t, fires), a_show, a_explain)
+                      Sym(f"a{tag}", f"a^{{({k})}}"), _step_formula(f"z{tag}", f"z^{{({k})}}", t, fires),
+                      [zn], _step_rule(t, fires), a_show, a_explain)
 
     yn = g.step("y", "Network output", Sym("y"), prev.sym, [prev], lambda a: np.asarray(a, float).copy(),
                 explain=f"y is the last layer's activations, a{_layer_tag(L)}.", hidden=True)
@@ -464,10 +489,8 @@ def perceptron_network(p: Params, g: Graph) -> None:
         _gate_steps(g, "network", gate, X, xn, yn)
     _conventions(g, t, fires)
     if "inputs" not in p:
-        rows = X.shape[0]
-        g.conventions.append(f"No inputs given: every binary row for {n} input{'s' if n != 1 else ''}, in the "
-                             "order " + ", ".join(_row_label(r) for r in X[: min(rows, 4)]) +
-                             (", ..." if rows > 4 else "") + ".")
+        g.conventions.append(_table_convention(X))
     if no_bias:
-        g.conventions.append(f"No b given for layer {', '.join(no_bias)}: taken as zeros.")
+        which = f"layer {no_bias[0]}" if len(no_bias) == 1 else f"layers {', '.join(no_bias)}"
+        g.conventions.append(f"No b given for {which}: taken as zeros.")
 
