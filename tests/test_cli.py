@@ -192,3 +192,21 @@ def test_usage_errors_exit_2():
     assert run("solve").exit_code == 2
     assert run("frobnicate").exit_code == 2
     assert run("solve", "lstm-step", "--format", "yaml").exit_code == 2
+
+
+def test_set_accepts_comparison_signs_and_case_insensitive_choices():
+    r = run("solve", "perceptron-and-chapter", "--set", "fires=>", "--set", "gate=or", "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["params"]["fires"] == ">" and data["params"]["gate"] == "or"
+    # w = [1, 1], b = -1.5 fires on z > 0 only for row 11: not OR
+    assert data["answer"]["y"] == [0, 0, 0, 1]
+    r = run("solve", "perceptron-and-chapter", "--set", "fires=>=", "--format", "json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["params"]["fires"] == ">="
+    assert_one_line_error(run("solve", "perceptron-and-chapter", "--set", "fires=>>"), "--set fires", "'>='")
+
+
+def test_kind_summaries_are_single_paragraphs():
+    data = json.loads(run("kinds", "--format", "json").stdout)
+    for k in data:
+        assert "\n" not in k["summary"] and "  " not in k["summary"], k["kind"]

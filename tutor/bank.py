@@ -150,7 +150,13 @@ def _plain(node: Any, path: str, positions: dict[str, Where], filename: str) -> 
 
 
 def parse_flow_value(text: str, name: str) -> Any:
-    """A --set value as YAML flow: `[1, 2, 3]`, `[[1, 0], [0, 1]]`, `0.5`, `9/25`, `AND`."""
+    """A --set value as YAML flow: `[1, 2, 3]`, `[[1, 0], [0, 1]]`, `0.5`, `9/25`, `AND`.
+
+    Text starting with '>' or '|' is taken as it is (so `--set fires=>=` works): in YAML those characters
+    start a block scalar, which a one-line value never means.
+    """
+    if text[:1] in (">", "|"):
+        return text
     try:
         value, _ = read_yaml(f"v: {text}\n", "--set")
     except TutorError as e:

@@ -195,6 +195,9 @@ def coerce(param: Param, value: Any) -> Any:
         for c in param.choices:
             if value == c or str(value) == str(c):
                 return c
+        for c in param.choices:  # `gate: and` means AND; a unique case-insensitive match is accepted
+            if isinstance(value, str) and isinstance(c, str) and value.lower() == c.lower():
+                return c
         from tutor.errors import did_you_mean
 
         options = ", ".join(repr(c) if isinstance(c, str) else str(c) for c in param.choices)

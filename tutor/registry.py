@@ -46,7 +46,9 @@ def solver(name: str, *, title: str, topic: str, params: list[Param], answer: li
     """Register `fn(params, graph)` as the solver of kind `name`."""
 
     def register(fn: Callable[..., None]) -> Callable[..., None]:
-        doc = (fn.__doc__ or "").strip()
+        import inspect
+
+        doc = " ".join(inspect.cleandoc(fn.__doc__ or "").split())
         KINDS[name] = Kind(name, title, topic, tuple(params), tuple(answer), fn, doc)
         return fn
 
