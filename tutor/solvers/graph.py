@@ -8,9 +8,9 @@ constants: they are written as numbers and get no gradient. For `(x+y)*z`:
 
     forward    q1 = x + y = -2 + 5 = 3;   q2 = q1 · z = 3 · 4 = 12;   f = q2 = 12
     backward   ∂f/∂q2 = ∂f/∂f = 1
-               ∂f/∂z  = ∂q2/∂z · ∂f/∂q2 = q1 · ∂f/∂q2 = 3 · 1 = 3        (multiply gate swaps its inputs)
-               ∂f/∂q1 = ∂q2/∂q1 · ∂f/∂q2 = z · ∂f/∂q2 = 4 · 1 = 4
-               ∂f/∂x  = ∂q1/∂x · ∂f/∂q1 = 1 · ∂f/∂q1 = 1 · 4 = 4          (add gate distributes the gradient)
+               ∂f/∂z  = ∂q2/∂z × ∂f/∂q2 = q1 × ∂f/∂q2 = 3 × 1 = 3        (multiply gate swaps its inputs)
+               ∂f/∂q1 = ∂q2/∂q1 × ∂f/∂q2 = z × ∂f/∂q2 = 4 × 1 = 4
+               ∂f/∂x  = ∂q1/∂x × ∂f/∂q1 = 1 × ∂f/∂q1 = 1 × 4 = 4          (add gate distributes the gradient)
 
 Step keys: `q1`..`qn` (forward), `f`, `grad_qn`..`grad_q1` (backward, a gate's step right before the gates that
 feed it), `grad_<variable>` (right after the last gate that uses it; a variable used twice gets the sum of its
@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Sequence
 
 from tutor import safe_expr as S
 from tutor.engine import expr as E
@@ -49,6 +50,7 @@ GATE_SIGNS = (("*", "·"), ("**", "^"))
 RESERVED = re.compile(r"^(q\d+|f|grads|grad_.*)$")
 _IDENT = re.compile(r"(?<![\w.])([^\W\d]\w*)")
 _DIGITS = re.compile(r"^([A-Za-z])_?(\d+)$")
+ONE_SYM = Sym("∂f/∂f", r"\frac{\partial f}{\partial f}")
 
 
 # -- the circuit ------------------------------------------------------------------------------------------------
@@ -74,7 +76,6 @@ class Gate:
     grad_sym: Sym | None = None
     grad_node: Node | None = None
     parent: tuple["Gate", int] | None = None
-    gate_children: list[tuple[int, "Gate"]] = field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -95,7 +96,19 @@ class Gate:
         return out
 
     def args(self, input_values: dict[str, float]) -> tuple[float, ...]:
-        return tuple(o.const if o.node is None else input_values[o.node.key] for o in self.operands)
+        return tuple(input_values[o.node.key] if o.node is not None else float(o.const or 0.0)
+                     for o in self.operands)
+
+    @property
+    def upstream(self) -> Node:
+        """The step holding ∂f/∂(this gate's output), once the backward pass has reached it."""
+        assert self.grad_node is not None
+        return self.grad_node
+
+    @property
+    def upstream_sym(self) -> Sym:
+        assert self.grad_sym is not None
+        return self.grad_sym
 
     def text(self) -> str:
         """`q3 = x / q2`, for messages."""
@@ -329,7 +342,7 @@ def computational_graph(p: Params, g: Graph) -> None:
             return constant(n)
         kids = S.children(n)
         ops = [walk(k) for k in kids]
-        op = "neg" if isinstance(n, S.Neg) else (n.op if isinstance(n, S.BinOp) else n.fn)  # type: ignore[attr-defined]
+        op = n.op if isinstance(n, S.BinOp) else (n.fn if isinstance(n, S.Apply) else "neg")
         gate = Gate(len(gates) + 1, n, op, ops, Sym(f"q{len(gates) + 1}", f"q_{{{len(gates) + 1}}}"))
         gates.append(gate)
         for j, o in enumerate(ops):
@@ -378,25 +391,25 @@ def computational_graph(p: Params, g: Graph) -> None:
             if o.node is not None and o.var is None:
                 child = next(c for c in gates if c.key == o.node.key)
                 child.parent = (gate, j)
-                gate.gate_children.append((j, child))
     if not gates:  # the expression is a single variable
+        assert out.node is not None
         g.step("f", "The output", Sym("f"), out.expr, [out.node], lambda v: v, lambda v: [],
-                        "The circuit has no gates: f is the input itself.")
+               "The circuit has no gates: f is the input itself.")
     else:
         last = gates[-1]
+        assert last.node is not None
         g.step("f", "Forward pass done: f is the last gate's output", Sym("f"), last.sym, [last.node],
-                        lambda v: v, lambda v: [], "The value of the circuit; the backward pass starts here.")
+               lambda v: v, lambda v: [], "The value of the circuit; the backward pass starts here.")
 
     # -- backward ------------------------------------------------------------------------------------------------
-    var_done: set[str] = set()
+    var_grads: dict[str, Node] = {}
 
     def emit_variables(after: Gate) -> None:
         for o in after.operands:
             v = o.var
-            if v is None or v in var_done or min(gg.index for gg, _ in uses[v]) != after.index:
+            if v is None or v in var_grads or min(gg.index for gg, _ in uses[v]) != after.index:
                 continue
-            var_done.add(v)
-            contribution_step(f"grad_{v}", grad_sym(v, var_tex(v)), v, var_tex(v), uses[v],
+            var_grads[v] = contribution_step(f"grad_{v}", grad_sym(v, var_tex(v)), v, var_tex(v), uses[v],
                               f"Backward into the input {v}" + (f": the sum over its {len(uses[v])} uses"
                                                                if len(uses[v]) > 1 else ""))
 
@@ -404,20 +417,19 @@ def computational_graph(p: Params, g: Graph) -> None:
                           title: str) -> Node:
         inputs: list[Node] = []
         for gate, _ in contribs:
-            for nd in [gate.grad_node, *gate.inputs()]:
-                assert nd is not None
+            for nd in [gate.upstream, *gate.inputs()]:
                 if all(x.key != nd.key for x in inputs):
                     inputs.append(nd)
         keys = [nd.key for nd in inputs]
         partials = [partial_sym(gate, who, who_tex) for gate, _ in contribs]
-        formula = _sum([E.Mul((ps, gate.grad_sym), "×") for ps, (gate, _) in zip(partials, contribs)])
+        formula = _sum([E.Mul((ps, gate.upstream_sym), "×") for ps, (gate, _) in zip(partials, contribs)])
 
         def terms(vals: tuple[float, ...]) -> list[tuple[Gate, int, tuple[float, ...], float, float]]:
             env = dict(zip(keys, vals))
             out = []
             for gate, j in contribs:
                 args = gate.args(env)
-                out.append((gate, j, args, local_value(gate, j, args, tie), env[gate.grad_node.key]))
+                out.append((gate, j, args, local_value(gate, j, args, tie), env[gate.upstream.key]))
             return out
 
         def rule(*vals: float) -> float:
@@ -428,12 +440,14 @@ def computational_graph(p: Params, g: Graph) -> None:
 
         def show(*vals: float) -> list[Expr]:
             ts = terms(vals)
-            symbolic, numeric, evaluated = [], [], []
+            symbolic: list[Expr] = []
+            numeric: list[Expr] = []
+            evaluated: list[Expr] = []
             plain = True
             for gate, j, args, loc, up in ts:
                 lf = local_formula(gate, j, [o.expr for o in gate.operands], args, tie)
                 ln = local_formula(gate, j, [Num(a) for a in args], args, tie)
-                symbolic.append(E.Mul((lf if lf is not None else Num(loc), gate.grad_sym), "×"))
+                symbolic.append(E.Mul((lf if lf is not None else Num(loc), gate.upstream_sym), "×"))
                 numeric.append(E.Mul((ln if ln is not None else Num(loc), Num(up)), "×"))
                 evaluated.append(E.Mul((Num(loc), Num(up)), "×"))
                 plain = plain and (ln is None or isinstance(ln, Num))
@@ -455,15 +469,15 @@ def computational_graph(p: Params, g: Graph) -> None:
 
     if not gates:
         v = variables[0]
-        g.step(f"grad_{v}", f"Backward into the input {v}", grad_sym(v, var_tex(v)), Sym("∂f/∂f", r"\frac{\partial f}{\partial f}"),
-               [], lambda: 1.0, lambda: [], "f is the input itself, so its gradient is 1.")
+        var_grads[v] = g.step(f"grad_{v}", f"Backward into the input {v}", grad_sym(v, var_tex(v)), ONE_SYM, [],
+                              lambda: 1.0, lambda: [], "f is the input itself, so its gradient is 1.")
     else:
         for gate in reversed(gates):
             gate.grad_sym = grad_sym(gate.key, f"q_{{{gate.index}}}")
             if gate.parent is None:
                 gate.grad_node = g.step(
                     f"grad_{gate.key}", "Backward pass: start at the output", gate.grad_sym,
-                    Sym("∂f/∂f", r"\frac{\partial f}{\partial f}"), [], lambda: 1.0, lambda: [],
+                    ONE_SYM, [], lambda: 1.0, lambda: [],
                     f"f is {gate.key}, and the gradient of f with respect to itself is 1: the backward pass starts "
                     "with 1 at the output and walks the gates in reverse order.")
             else:
@@ -473,8 +487,7 @@ def computational_graph(p: Params, g: Graph) -> None:
                     f"Backward through gate {parent.index} ({parent.name}) into {gate.key}")
             emit_variables(gate)
 
-    grad_keys = [f"grad_{v}" for v in variables]
-    grad_nodes = [Node(k, g.steps[k].symbol) for k in grad_keys]  # type: ignore[arg-type]
+    grad_nodes = [var_grads[v] for v in variables]
     names = list(variables)
     g.step("grads", "The gradient: ∂f/∂(each input)", Sym("∇f", r"\nabla f"),
            E.Matrix((tuple(nd.sym for nd in grad_nodes),)), grad_nodes,
@@ -482,8 +495,8 @@ def computational_graph(p: Params, g: Graph) -> None:
            "One number per input, in the order the inputs first appear in the expression.")
 
     g.conventions.append(
-        f"Gates are numbered {'q1 to ' if n > 1 else ''}q{n} in the order they are evaluated (inner first, left operand first); f = q{n}. "
-        "Parts without variables are constants: shown as numbers, with no gradient."
+        f"Gates are numbered {'q1 to ' if n > 1 else ''}q{n} in the order they are evaluated (inner first, left "
+        f"operand first); f = q{n}. Parts without variables are constants: shown as numbers, with no gradient."
         if n else "The expression has no gates.")
     g.conventions.append("Backward steps are written local gradient × upstream gradient (the chain rule, as in "
                          "CS231n's circuits); a variable used more than once sums its contributions.")
@@ -503,5 +516,5 @@ def computational_graph(p: Params, g: Graph) -> None:
         g.conventions.append("log is the natural logarithm.")
 
 
-def _sum(terms: list[Expr]) -> Expr:
+def _sum(terms: Sequence[Expr]) -> Expr:
     return terms[0] if len(terms) == 1 else E.Add(tuple(terms))
