@@ -112,3 +112,15 @@ def test_arithmetic_soup_is_parsed_or_refused_quickly(text):
 @given(st.floats(allow_nan=False, allow_infinity=False, width=64))
 def test_every_float_repr_round_trips(x):
     assert parse_number(repr(x)) == x
+
+
+def test_gradients_that_do_not_exist_are_errors_not_wrong_numbers():
+    with pytest.raises(TutorError, match="exponent"):
+        gradient(parse("(-2)^x", ["x"]), {"x": 2.0})
+    with pytest.raises(TutorError, match="infinite"):
+        gradient(parse("sqrt(x)", ["x"]), {"x": 0.0})
+    with pytest.raises(TutorError, match="infinite"):
+        gradient(parse("x^0.5", ["x"]), {"x": 0.0})
+    # a constant exponent on a negative base is fine: d/dx x^3 = 3x^2
+    assert gradient(parse("x^3", ["x"]), {"x": -2.0})[1]["x"] == 12.0
+    assert gradient(parse("x^0", ["x"]), {"x": 0.0})[1]["x"] == 0.0

@@ -42,6 +42,12 @@ def _sqrt(x: float) -> float:
     return math.sqrt(x)
 
 
+def _dsqrt(x: float) -> float:
+    if x <= 0:
+        raise TutorError(f"the derivative of sqrt is infinite at {x:g} (it is 1/(2√x))")
+    return 0.5 / math.sqrt(x)
+
+
 def _exp(x: float) -> float:
     try:
         return math.exp(x)
@@ -82,7 +88,7 @@ FUNCTIONS: dict[str, Function] = {
     "exp": Function("exp", 1, _exp, lambda a, tie="split": (_exp(a),), r"\exp", "d/dx eˣ = eˣ"),
     "ln": Function("ln", 1, _log, lambda a, tie="split": (1.0 / a,), r"\ln", "d/dx ln x = 1/x"),
     "log": Function("log", 1, _log, lambda a, tie="split": (1.0 / a,), r"\log", "d/dx log x = 1/x (natural log)"),
-    "sqrt": Function("sqrt", 1, _sqrt, lambda a, tie="split": (0.5 / math.sqrt(a),), r"\sqrt",
+    "sqrt": Function("sqrt", 1, _sqrt, lambda a, tie="split": (_dsqrt(a),), r"\sqrt",
                      "d/dx √x = 1/(2√x)"),
     "tanh": Function("tanh", 1, math.tanh, lambda a, tie="split": (1.0 - math.tanh(a) ** 2,), r"\tanh",
                      "d/dx tanh x = 1 - tanh²x"),
@@ -324,8 +330,15 @@ def local_grads(node: Node, args: tuple[float, ...], tie: str = "split") -> tupl
         if node.op == "/":
             return 1.0 / b, -a / (b * b)
         if node.op == "**":
-            da = b * binop("**", a, b - 1) if not (a == 0 and b < 1) else (0.0 if b > 1 or b == 0 else math.inf)
-            db = binop("**", a, b) * math.log(a) if a > 0 else 0.0
+            if a == 0 and b < 1 and b != 0:
+                raise TutorError(f"the derivative of x^{b:g} is infinite at x = 0")
+            da = b * binop("**", a, b - 1) if b != 0 else 0.0
+            if a > 0:
+                db = binop("**", a, b) * math.log(a)
+            elif _is_constant(node.right):
+                db = 0.0  # a constant exponent has no gradient to receive
+            else:
+                raise TutorError(f"the gradient of a^b with respect to the exponent b needs a > 0, got a = {a:g}")
             return da, db
     if isinstance(node, Apply):
         return FUNCTIONS[node.fn].df(*args, tie=tie)
@@ -361,6 +374,10 @@ def gradient(node: Node, env: Mapping[str, float], tie: str = "split") -> tuple[
 
     backward(node, 1.0)
     return out, grads
+
+
+def _is_constant(n: Node) -> bool:
+    return not variables_of(n)
 
 
 def _children(n: Node) -> tuple[Node, ...]:
