@@ -246,8 +246,8 @@ def problem_from_data(data: Any, positions: dict[str, Where], filename: str, pat
                 err("params", f"missing required parameter {p.name!r} of kind {kind.name} ({p.meaning})")
     if errors:
         raise ErrorList(errors) if len(errors) > 1 else errors[0]
-    return Problem(id=str(pid), title=data["title"].strip(), topic=data["topic"], kind=str(kind_name), params=params or {},
-                   path=path, source=source, prompt=(data.get("prompt") or "").strip() or None,
+    return Problem(id=str(pid), title=data["title"].strip(), topic=data["topic"], kind=str(kind_name),
+                   params=params or {}, path=path, source=source, prompt=(data.get("prompt") or "").strip() or None,
                    digits=digits, tolerance=float(tol) if tol is not None else None, tags=list(tags),
                    positions=positions)
 

@@ -93,7 +93,8 @@ def kl_divergence(p: Params, g: Graph) -> None:
                 parts.append(f"{_entries(x == 0).capitalize()}: {an}_i = 0, and 0·{fn}(0/{bn}_i) = 0 by convention "
                              "(x log x → 0 as x → 0).")
             if np.any((x > 0) & (y == 0)):
-                parts.append(f"{_entries((x > 0) & (y == 0)).capitalize()}: {bn}_i = 0 while {an}_i > 0, so the term is ∞.")
+                where = _entries((x > 0) & (y == 0)).capitalize()
+                parts.append(f"{where}: {bn}_i = 0 while {an}_i > 0, so the term is ∞.")
             return " ".join(parts)
 
         terms = g.step(f"terms_{key}", f"Terms of KL({an}‖{bn})", term_sym, formula, [a, b],

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 from fractions import Fraction
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 import numpy as np
 
@@ -74,7 +74,9 @@ def _exact_affine(rows: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
             if any(t is None for t in terms + xs):  # a student's NaN or ∞: plain floats say what happens
                 out[r, j] = float(W[j] @ rows[r] + b[j])
             else:
-                total = sum((w * x for w, x in zip(terms, xs)), Fraction(0)) + terms[-1]
+                exact = cast("list[Fraction]", terms + xs)  # no None left (checked above)
+                ws, bias, vs = exact[: len(xs)], exact[len(xs)], exact[len(xs) + 1:]
+                total = sum((w * x for w, x in zip(ws, vs)), Fraction(0)) + bias
                 out[r, j] = float(total)
     return out
 

@@ -63,8 +63,8 @@ def softmax_jacobian(p: Params, g: Graph) -> None:
                            else E.Neg(E.mul(sv[i], sv[j])) for j in range(n)) for i in range(n))
         return [E.Matrix(rows)]
 
-    formula = E.Text("J_ij = s_i(1 - s_i) if i = j;  -s_i s_j if i ≠ j",
+    jformula: E.Expr = E.Text("J_ij = s_i(1 - s_i) if i = j;  -s_i s_j if i ≠ j",
                      r"J_{ij} = \begin{cases} s_i(1 - s_i) & i = j \\ -s_i s_j & i \neq j \end{cases}")
-    g.step("J", "Jacobian ∂s_i/∂x_j", Sym("J"), formula, [s], jac, show_j,
+    g.step("J", "Jacobian ∂s_i/∂x_j", Sym("J"), jformula, [s], jac, show_j,
            "Diagonal: s_i(1 - s_i), from the quotient rule with i = j. Off the diagonal: -s_i s_j. "
            "Each row sums to 0, because the outputs always sum to 1.")
