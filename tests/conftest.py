@@ -25,5 +25,7 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     """No test sees the developer's TUTOR_BANK, colours or terminal width."""
     monkeypatch.delenv("TUTOR_BANK", raising=False)
     monkeypatch.setenv("TUTOR_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("TUTOR_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("TUTOR_NO_CACHE", raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "100")

@@ -128,3 +128,38 @@ def test_id_written_with_quotes_is_found(tmp_path):
     d.mkdir()
     write(d, "q.yaml", GOOD.replace("id: my-softmax", 'id: "my-softmax"'))
     assert find_problem("my-softmax", [str(d)]).title == "My softmax"
+
+
+def test_parse_cache_is_used_invalidated_and_never_trusted_blindly(tmp_path, monkeypatch):
+    import os
+
+    cache = tmp_path / "cache"
+    path = write(tmp_path, "c.yaml", GOOD)
+    assert load_file(path).params == {"x": [1, 2, 3]}
+    entries = list(cache.glob("*.json"))
+    assert len(entries) == 1
+    # an unchanged file is read from the cache: ruamel is not even imported for it
+    import sys
+
+    monkeypatch.delitem(sys.modules, "ruamel.yaml", raising=False)
+    monkeypatch.setitem(sys.modules, "ruamel.yaml", None)  # any import of it would now fail
+    assert load_file(path).params == {"x": [1, 2, 3]}
+    monkeypatch.undo()
+    monkeypatch.setenv("TUTOR_CACHE_DIR", str(cache))
+    # an edited file is parsed again (size and mtime are part of the key), errors included
+    path.write_text(GOOD.replace("[1, 2, 3]", "[1, two, 3]"), encoding="utf-8")
+    os.utime(path, ns=(1, 1))
+    (msg,) = errors_of(path)
+    assert "params.x[1]: expected a number, got 'two'" in msg
+    # a corrupt cache entry is ignored
+    path.write_text(GOOD, encoding="utf-8")
+    load_file(path)
+    for e in cache.glob("*.json"):
+        e.write_text("{not json", encoding="utf-8")
+    assert load_file(path).id == "my-softmax"
+
+
+def test_cache_can_be_turned_off(tmp_path, monkeypatch):
+    monkeypatch.setenv("TUTOR_NO_CACHE", "1")
+    load_file(write(tmp_path, "n.yaml", GOOD))
+    assert not (tmp_path / "cache").exists()
