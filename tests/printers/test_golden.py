@@ -46,3 +46,17 @@ def test_no_line_is_wider_than_the_console():
         assert len(line) <= 80, line
     for line in render("lstm-step", width=100).splitlines():
         assert line == line.rstrip(), repr(line)
+
+
+def test_wide_matrices_are_elided_to_fit_the_console(monkeypatch):
+    from typer.testing import CliRunner
+
+    from tutor.cli import app
+
+    monkeypatch.setenv("COLUMNS", "80")
+    r = CliRunner().invoke(app, ["solve", "softmax-jacobian", "--set", f"x={list(range(1, 13))}"])
+    assert r.exit_code == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert "(12×12)" in r.stdout and "(12×1)" in r.stdout and "⋯" in r.stdout
+    assert not any(line.endswith("…") for line in lines)  # elided by columns, never cut off

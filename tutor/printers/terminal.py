@@ -35,6 +35,17 @@ class TerminalPrinter:
     def __init__(self, console: Console, digits: int = 4) -> None:
         self.console = console
         self.text = TextPrinter(digits=digits)
+        # Narrower and narrower layouts of a wide matrix: fewer columns shown, the rest elided (⋯).
+        self._narrow = [TextPrinter(digits=digits, max_cols=c) for c in (6, 4, 3)]
+
+    def fitted_value(self, value: Any, room: int) -> Box:
+        """A value laid out to fit `room` columns, eliding more of a wide matrix's columns if needed."""
+        box = self.text.value(value)
+        for printer in self._narrow:
+            if box.width <= room:
+                break
+            box = printer.value(value)
+        return box
 
     # -- building blocks ---------------------------------------------------------------------------------
     def _lines(self, box: Box, style: str = "", indent: int = INDENT) -> Text:
@@ -67,15 +78,17 @@ class TerminalPrinter:
             line = hcat(pad, Box.of(" = "), b)
             if line.width <= room:  # too wide to read: the value alone says it
                 parts.append(self._lines(line))
-        value = hcat(pad, Box.of(" = "), self.text.value(solution.values[key]))
+        value = hcat(pad, Box.of(" = "), self.fitted_value(solution.values[key], room - lhs.width - 3))
         parts.append(self._lines(value, "bold green"))
         return Group(*parts)
 
     def givens(self, solution: Solution) -> RenderableType:
         """The givens packed left to right into rows that fit the console, in aligned columns."""
-        boxes = [hcat(self.text.box(g.symbol), Box.of(" = "), self.text.value(solution.values[g.key]))
-                 for g in solution.givens.values()]
         room = self.console.width - INDENT
+        boxes = []
+        for g in solution.givens.values():
+            sym = self.text.box(g.symbol)
+            boxes.append(hcat(sym, Box.of(" = "), self.fitted_value(solution.values[g.key], room - sym.width - 3)))
         gap = 4
         ncols = max(1, len(boxes))
         while ncols > 1:
@@ -133,8 +146,9 @@ class TerminalPrinter:
         yield Text("")
         yield Text("Answer", style="bold underline")
         for key in solution.answer_keys:
-            box = hcat(self.text.box(solution.steps[key].symbol), Box.of(" = "),
-                       self.text.value(solution.values[key]))
+            sym = self.text.box(solution.steps[key].symbol)
+            room = self.console.width - INDENT - sym.width - 3
+            box = hcat(sym, Box.of(" = "), self.fitted_value(solution.values[key], room))
             yield self._lines(box, "bold green")
         for note in solution.notes:
             yield Text("")

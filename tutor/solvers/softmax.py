@@ -37,14 +37,17 @@ def softmax_jacobian(p: Params, g: Graph) -> None:
     else:
         exps = g.step("exp", "Exponentials", Sym("e_i", "e^{x_i}"), E.Pow(Sym("e"), Sym("x_i")), [xn],
                       lambda v: np.exp(np.asarray(v, float)),
-                      lambda v: [E.Matrix.column(E.Pow(Sym("e"), Num(t)) for t in v)],
+                      lambda v: [E.Matrix.column(E.Pow(Sym("e"), Num(t)) for t in v)] if len(v) <= EXPAND_MAX_ELEMENTS
+                      else [E.Call("exp", (Num(v),))],
                       "e raised to each input, entry by entry.")
     total = g.step("S", "Sum of the exponentials", Sym("S"), E.Text("Σⱼ e_j", r"\sum_j e^{x_j}"), [exps],
                    lambda e: float(np.sum(e)),
-                   lambda e: [E.Add(tuple(Num(t) for t in e))],
+                   lambda e: [E.Add(tuple(Num(t) for t in e))] if len(e) <= EXPAND_MAX_ELEMENTS else [],
                    "The normaliser: every s_i is divided by this.")
 
     def show_s(e: Any, S: float) -> list[E.Expr]:
+        if len(e) > EXPAND_MAX_ELEMENTS:
+            return [E.Div(Num(e), Num(S))]
         return [E.Matrix.column(E.Div(Num(t), Num(S)) for t in e)]
 
     s = g.step("s", "Softmax outputs", Sym("s", "s"), E.Div(Sym("e_i", "e^{x_i}"), Sym("S")), [exps, total],
