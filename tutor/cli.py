@@ -174,14 +174,21 @@ def solve(
 
     console = _console()
     printer = TerminalPrinter(console, digits=digits or problem.digits or 4)
+    steps = solution.visible_steps()
+    if not step:
+        from rich.console import Group
+
+        # One print call: rich's per-call overhead is a noticeable part of start-up (see bench/).
+        console.print(Group(*printer.header(problem, solution),
+                            *(printer.step(solution, n, s.key) for n, s in enumerate(steps, 1)),
+                            *printer.footer(solution)))
+        return
     for r in printer.header(problem, solution):
         console.print(r)
-    steps = solution.visible_steps()
     for n, s in enumerate(steps, 1):
         console.print(printer.step(solution, n, s.key))
-        if step and n < len(steps):
-            if not _wait_for_enter(console, n, len(steps)):
-                return
+        if n < len(steps) and not _wait_for_enter(console, n, len(steps)):
+            return
     for r in printer.footer(solution):
         console.print(r)
 

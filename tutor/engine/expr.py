@@ -7,12 +7,38 @@ node's class the way sympy's printers do. Numbers are kept at full precision in 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Iterable
 
 
 class Expr:
-    """Base class. Operators build trees so that solvers can write `W * x + b` when they like."""
+    """Base class. Operators build trees so that solvers can write `W * x + b` when they like.
+
+    Nodes are small immutable records. They are written as slotted classes rather than dataclasses because a
+    dozen frozen dataclasses cost ~4 ms at import, and every run of the CLI imports this module.
+    """
+
+    __slots__ = ()
+    _fields: tuple[str, ...] = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        defaults = getattr(type(self), "_defaults", {})
+        if len(args) > len(self._fields) or set(kwargs) - set(self._fields[len(args):]):
+            raise TypeError(f"{type(self).__name__} takes the fields {', '.join(self._fields)}")
+        for name, value in zip(self._fields, args):
+            object.__setattr__(self, name, value)
+        for name in self._fields[len(args):]:
+            if name in kwargs:
+                object.__setattr__(self, name, kwargs[name])
+            elif name in defaults:
+                object.__setattr__(self, name, defaults[name])
+            else:
+                raise TypeError(f"{type(self).__name__} needs {name}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(repr(getattr(self, f)) for f in self._fields)})"
 
     def __add__(self, other: "Expr") -> "Add":
         return Add((self, as_expr(other)))
@@ -33,79 +59,92 @@ class Expr:
         return Pow(self, as_expr(other))
 
 
-@dataclass(frozen=True, eq=False)
 class Sym(Expr):
     """A named quantity: `text` for the terminal (W_xi, h_prev), `latex` for LaTeX (W_{xi}, h_{t-1})."""
 
+    __slots__ = ('text', 'latex',)
+    _fields = ('text', 'latex',)
+    _defaults = {'latex': None}
     text: str
-    latex: str | None = None
+    latex: str | None
 
     @property
     def tex(self) -> str:
         return self.latex if self.latex is not None else self.text
 
 
-@dataclass(frozen=True, eq=False)
 class Num(Expr):
     """A number, vector (1-D, shown as a column) or matrix (2-D), at full precision."""
 
+    __slots__ = ('value',)
+    _fields = ('value',)
     value: Any
 
 
-@dataclass(frozen=True, eq=False)
 class Text(Expr):
     """Literal notation that has no node of its own (Σⱼ e^{x_j}, 'if z > 0')."""
 
+    __slots__ = ('text', 'latex',)
+    _fields = ('text', 'latex',)
+    _defaults = {'latex': None}
     text: str
-    latex: str | None = None
+    latex: str | None
 
     @property
     def tex(self) -> str:
         return self.latex if self.latex is not None else r"\text{" + self.text + "}"
 
 
-@dataclass(frozen=True, eq=False)
 class Add(Expr):
+    __slots__ = ('terms',)
+    _fields = ('terms',)
     terms: tuple[Expr, ...]
 
 
-@dataclass(frozen=True, eq=False)
 class Neg(Expr):
+    __slots__ = ('arg',)
+    _fields = ('arg',)
     arg: Expr
 
 
-@dataclass(frozen=True, eq=False)
 class Mul(Expr):
     """A product. `op` is how it is written: '·' (scalar), '' (juxtaposition, as in W x), '⊙' (Hadamard), '×'."""
 
+    __slots__ = ('factors', 'op',)
+    _fields = ('factors', 'op',)
+    _defaults = {'op': "·"}
     factors: tuple[Expr, ...]
-    op: str = "·"
+    op: str
 
 
-@dataclass(frozen=True, eq=False)
 class Div(Expr):
+    __slots__ = ('num', 'den',)
+    _fields = ('num', 'den',)
     num: Expr
     den: Expr
 
 
-@dataclass(frozen=True, eq=False)
 class Pow(Expr):
+    __slots__ = ('base', 'exp',)
+    _fields = ('base', 'exp',)
     base: Expr
     exp: Expr
 
 
-@dataclass(frozen=True, eq=False)
 class Call(Expr):
     """A function applied to arguments: σ(z), tanh(z), exp(x), ln(x), max(a, b), softmax(z)."""
 
+    __slots__ = ('fn', 'args',)
+    _fields = ('fn', 'args',)
     fn: str
     args: tuple[Expr, ...]
 
 
-@dataclass(frozen=True, eq=False)
 class Matrix(Expr):
     """A grid of expressions: how an element-by-element calculation is written out by hand."""
 
+    __slots__ = ('rows',)
+    _fields = ('rows',)
     rows: tuple[tuple[Expr, ...], ...]
 
     @staticmethod
@@ -113,17 +152,19 @@ class Matrix(Expr):
         return Matrix(tuple((as_expr(e),) for e in items))
 
 
-@dataclass(frozen=True, eq=False)
 class Paren(Expr):
     """Explicit grouping, when the parentheses carry meaning for the student."""
 
+    __slots__ = ('arg',)
+    _fields = ('arg',)
     arg: Expr
 
 
-@dataclass(frozen=True, eq=False)
 class Rel(Expr):
     """A relation written between two sides: `z > 0`, `a ≥ b`, `x = y`."""
 
+    __slots__ = ('lhs', 'op', 'rhs',)
+    _fields = ('lhs', 'op', 'rhs',)
     lhs: Expr
     op: str
     rhs: Expr
