@@ -60,7 +60,6 @@ def test_solve_shows_every_step_and_the_answer():
 def test_digits_option():
     r = run("solve", "lstm-step", "--digits", "2")
     assert "0.57" in r.stdout and "0.5744" not in r.stdout
-    assert run("solve", "lstm-step", "--digits", "0").exit_code == 2
 
 
 def test_set_changes_a_parameter():
@@ -188,10 +187,6 @@ def test_every_command_has_help():
         assert r.exit_code == 0 and "Usage" in r.stdout
 
 
-def test_usage_errors_exit_2():
-    assert run("solve").exit_code == 2
-    assert run("frobnicate").exit_code == 2
-    assert run("solve", "lstm-step", "--format", "yaml").exit_code == 2
 
 
 def test_set_accepts_comparison_signs_and_case_insensitive_choices():
@@ -210,3 +205,34 @@ def test_kind_summaries_are_single_paragraphs():
     data = json.loads(run("kinds", "--format", "json").stdout)
     for k in data:
         assert "\n" not in k["summary"] and "  " not in k["summary"], k["kind"]
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["solve", "lstm-step", "--digts", "3"], "No such option: --digts"),
+    (["solve", "lstm-step", "--digits", "abc"], "'abc' is not a valid int"),
+    (["solve", "lstm-step", "--digits", "0"], "from 1 to 15, got 0"),
+    (["slove"], "No such command 'slove'"),
+    (["solve"], "Missing argument 'ID'"),
+    (["list", "extra"], "unexpected extra argument"),
+    (["solve", "lstm-step", "--format", "csv"], "'csv' is not one of"),
+    (["solve", "lstm-step", "--set"], "requires an argument"),
+    (["solve", "lstm-step", "--set", "x="], "no value given"),
+])
+def test_usage_errors_are_one_line(args, fragment):
+    assert_one_line_error(run(*args), fragment)
+
+
+def test_no_arguments_prints_help():
+    r = run()
+    assert r.exit_code == 0 and "Usage" in r.stdout and "solve" in r.stdout
+
+
+def test_set_errors_blamed_on_the_file_say_what_changed():
+    r = run("solve", "lstm-step", "--set", "x=[1, 0, 0]")
+    assert_one_line_error(r, "lstm-step.yaml:", "params.W_xi", "2×3", "(after --set x)")
+
+
+def test_prompt_is_flagged_as_stale_after_set():
+    r = run("solve", "lstm-step", "--set", "x=[1, 0]")
+    assert "--set changed x" in r.stdout
+    assert "--set changed" not in run("solve", "lstm-step").stdout

@@ -32,6 +32,8 @@ def parse_settings(pairs: Iterable[str], problem: Problem) -> dict[str, Any]:
         if kind.param(name) is None:
             raise TutorError(f"--set {name}: kind {kind.name} has no parameter {name!r}"
                              f"{did_you_mean(name, names)}; its parameters are {', '.join(names)}")
+        if not text.strip():
+            raise TutorError(f"--set {name}=: no value given; write it as YAML flow, such as --set {name}=[1, 2]")
         out[name] = parse_flow_value(text.strip(), name)
     return out
 
@@ -86,6 +88,8 @@ def _locate(e: TutorError, problem: Problem, name: str, settings: Mapping[str, A
     field = e.field or name
     if name and name in settings:
         return TutorError(e.message, field=f"--set {field}")
+    if settings:  # the file's value may be fine on its own: say what changed it
+        e.message += f" (after --set {', '.join(settings)})"
     if e.where is None:
         e.where = problem.where(f"params.{field}") if field else problem.where("params")
     e.field = f"params.{field}" if field and not field.startswith("params") else field

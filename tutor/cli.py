@@ -13,8 +13,47 @@ from pathlib import Path
 from typing import Any, Callable, List, Optional
 
 import typer
+from typer.core import TyperGroup
+
+try:  # typer >= 0.28 vendors click; earlier versions use click itself
+    from typer._click import exceptions as _click_exceptions
+except ImportError:  # pragma: no cover
+    from click import exceptions as _click_exceptions  # type: ignore[no-redef]
+
+ClickException = _click_exceptions.ClickException
+NoArgsIsHelpError = getattr(_click_exceptions, "NoArgsIsHelpError", ())  # click >= 8.2
+
+
+class OneLineErrors(TyperGroup):
+    """Usage errors (a mistyped option, a missing argument) as one line on stderr with exit status 2,
+    instead of click's usage block and rich's framed box; `tutor` alone prints the help."""
+
+    def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None,  # type: ignore[override]
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        code: int
+        try:
+            rv = super().main(args=args, prog_name=prog_name or "tutor", complete_var=complete_var,
+                              standalone_mode=False, **extra)
+            code = rv if isinstance(rv, int) else 0
+        except NoArgsIsHelpError as e:
+            typer.echo(e.ctx.get_help() if e.ctx else "")
+            code = 0
+        except ClickException as e:
+            message = " ".join(e.format_message().split())
+            ctx = getattr(e, "ctx", None)
+            where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+            typer.echo(f"error: {message}{where}", err=True)
+            code = e.exit_code
+        except typer.Abort:
+            typer.echo("aborted", err=True)
+            code = 1
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
 
 app = typer.Typer(
+    cls=OneLineErrors,
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -152,8 +191,8 @@ def solve(
     problem_id: str = typer.Argument(..., metavar="ID", help="Problem id, e.g. lstm-step."),
     set_: Optional[List[str]] = typer.Option(None, "--set", metavar="NAME=VALUE",
                                              help="Change a parameter; VALUE is YAML flow, e.g. --set x=[1,2,3]."),
-    digits: Optional[int] = typer.Option(None, "--digits", "-d", min=1, max=15,
-                                         help="Significant digits shown (default: the problem's, else 4)."),
+    digits: Optional[int] = typer.Option(None, "--digits", "-d", metavar="N",
+                                         help="Significant digits shown, 1 to 15 (default: the problem's, else 4)."),
     step: bool = typer.Option(False, "--step", help="Reveal one step per Enter."),
     fmt: Format = FormatOption,
     bank: Optional[List[Path]] = BankOption,
@@ -162,6 +201,10 @@ def solve(
     from tutor.api import effective_params, find_problem, parse_settings
     from tutor.api import solve as solve_problem
 
+    if digits is not None and not 1 <= digits <= 15:
+        from tutor.errors import TutorError
+
+        raise TutorError(f"--digits: expected a whole number of significant digits from 1 to 15, got {digits}")
     problem = find_problem(problem_id, _banks(bank))
     settings = parse_settings(set_ or [], problem)
     solution = solve_problem(problem, settings)
@@ -179,11 +222,11 @@ def solve(
         from rich.console import Group
 
         # One print call: rich's per-call overhead is a noticeable part of start-up (see bench/).
-        console.print(Group(*printer.header(problem, solution),
+        console.print(Group(*printer.header(problem, solution, list(settings)),
                             *(printer.step(solution, n, s.key) for n, s in enumerate(steps, 1)),
                             *printer.footer(solution)))
         return
-    for r in printer.header(problem, solution):
+    for r in printer.header(problem, solution, list(settings)):
         console.print(r)
     for n, s in enumerate(steps, 1):
         console.print(printer.step(solution, n, s.key))

@@ -28,6 +28,13 @@ from tutor.printers.text import TextPrinter
     (123456.0, 4, "123456"),
     (0.000123456, 3, "0.000123"),
     (0.0000123456, 3, "1.23×10⁻⁵"),
+    # ties round half up on the decimal shown, as by hand (the float 0.40185 is 0.401849999...)
+    (0.5 * 0.8037, 4, "0.4019"),
+    (0.125, 2, "0.13"),
+    (2.5, 1, "3"),
+    (-2.5, 1, "-3"),
+    (9.9996e-05, 4, "0.0001"),
+    (0.00015, 1, "0.0002"),
 ])
 def test_format_number(x, digits, text):
     assert format_number(x, digits) == text

@@ -353,3 +353,15 @@ def test_against_torch():
         w.grad = torch.tensor(g, dtype=torch.float64)
         opt.step()
         np.testing.assert_allclose(sol.value(f"theta_{t}"), w.detach().numpy(), rtol=1e-12)
+
+
+def test_first_step_explanation_is_true_for_tiny_gradients():
+    # found by a new-user trial: the text claimed a step of lr while the number above it was lr/11
+    from conftest import solve_params
+
+    sol = solve_params("adam", theta0=0, grads=[1e-9], lr=0.01)
+    step = 0.01 * 1e-9 / (1e-9 + 1e-8)  # m̂ = g, √v̂ = |g|: lr·g/(|g| + ε), by hand
+    assert float(sol.value("theta_1")) == pytest.approx(-step, rel=1e-9)
+    assert "ε shrinks the step below lr" in sol.explanation("theta_1")
+    big = solve_params("adam", theta0=0, grads=[0.3], lr=0.01)
+    assert "the first step is lr in size" in big.explanation("theta_1")

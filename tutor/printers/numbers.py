@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -38,16 +39,19 @@ def format_number(x: Any, digits: int = DEFAULT_DIGITS, *, latex: bool = False) 
         return "0"
     if xf.is_integer() and abs(xf) < 10 ** max(digits, 7):
         return str(int(xf))
-    exponent = math.floor(math.log10(abs(xf)))
+    # Round the decimal the number *is* (its shortest repr, 0.40185), half away from zero, as by hand;
+    # rounding the binary float (0.401849999...) would give 0.4018 where a student writes 0.4019.
+    exact = Decimal(repr(xf))
+    exponent = exact.adjusted()
+    rounded = exact.quantize(Decimal(1).scaleb(exponent - digits + 1), rounding=ROUND_HALF_UP)
+    if rounded != 0 and rounded.adjusted() != exponent:  # 9.9996 → 10.00: one more digit before the point
+        exponent = rounded.adjusted()
     if exponent < -4 or exponent >= max(digits, 7):
-        mantissa = _strip(f"{xf / 10 ** exponent:.{max(digits - 1, 0)}f}")
-        if mantissa in ("10", "-10"):  # 9.9996e-5 rounds up to 10×10⁻⁵
-            mantissa, exponent = mantissa[:-1], exponent + 1
+        mantissa = _strip(f"{rounded.scaleb(-exponent):f}")
         if latex:
             return f"{mantissa} \\times 10^{{{exponent}}}"
         return f"{mantissa}×10{str(exponent).translate(_SUPERSCRIPT)}"
-    decimals = max(digits - 1 - exponent, 0)
-    text = _strip(f"{xf:.{decimals}f}")
+    text = _strip(f"{rounded:f}")
     return "0" if text in ("-0", "0") else text
 
 

@@ -113,7 +113,8 @@ class TerminalPrinter:
         return self._lines(Box(out), indent=INDENT)
 
     # -- whole views -------------------------------------------------------------------------------------
-    def header(self, problem: Problem, solution: Solution | None) -> Iterator[RenderableType]:
+    def header(self, problem: Problem, solution: Solution | None,
+               changed: list[str] | None = None) -> Iterator[RenderableType]:
         yield Text(problem.title, style="bold")
         meta = [problem.id, f"kind {problem.kind}", f"topic {problem.topic}"]
         if problem.source:
@@ -122,6 +123,9 @@ class TerminalPrinter:
         if problem.prompt:
             yield Text("")
             yield self._para(problem.prompt, indent=0)
+            if changed:
+                yield self._para(f"(The question is written for the bank's values; --set changed "
+                                 f"{', '.join(changed)}. The givens below are the ones used.)", "yellow", indent=0)
         if solution is not None:
             yield Text("")
             yield Text("Givens", style="bold underline")
@@ -131,6 +135,10 @@ class TerminalPrinter:
                 yield Text("Conventions", style="bold underline")
                 for c in solution.conventions:
                     yield self._para("• " + c)
+            yield Text("")
+            yield self._para(f"Numbers are shown to {self.text.digits} significant digits; every result is "
+                             "computed from unrounded values, so redoing a line with the rounded numbers can differ "
+                             "in the last digit.", "dim", indent=0)
 
     def step(self, solution: Solution, number: int, key: str) -> RenderableType:
         step = solution.steps[key]

@@ -376,9 +376,14 @@ def _theta_step(g: Graph, t: int, prev: Node, mh: Node, vh: Node, lr: Node, eps:
         return _out(np.asarray(th, float) - np.asarray(_update(m_hat, v_hat, lrv, e, t), float))
 
     def explain(th: Any, m_hat: Any, v_hat: Any, lrv: float, e: float, value: Any) -> str:
+        with np.errstate(all="ignore"):
+            ratio = np.abs(np.asarray(m_hat, float)) / (np.sqrt(np.asarray(v_hat, float)) + e)
+        if t == 1 and np.all(np.abs(ratio - 1) < 0.01):
+            return ("Step against m̂, scaled by 1/(√v̂ + ε). At t = 1, m̂_1 = g_1 and √v̂_1 = |g_1|, so while "
+                    "|g_1| is much larger than ε the first step is lr in size, whatever the size of the gradient.")
         if t == 1:
-            return ("Step against m̂, scaled by 1/(√v̂ + ε). At t = 1, m̂_1/√v̂_1 = g_1/|g_1| = ±1, so the first "
-                    "step is lr in size whatever the size of the gradient.")
+            return ("Step against m̂, scaled by 1/(√v̂ + ε). At t = 1, m̂_1 = g_1 and √v̂_1 = |g_1|; here |g_1| is "
+                    "not much larger than ε, so ε shrinks the step below lr.")
         with np.errstate(all="ignore"):
             delta = np.abs(np.asarray(th, float) - np.asarray(value, float))
         size = f"{float(delta):.4g}" if delta.ndim == 0 else f"up to {float(np.max(delta)):.4g}"
