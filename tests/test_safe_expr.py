@@ -124,3 +124,22 @@ def test_gradients_that_do_not_exist_are_errors_not_wrong_numbers():
     # a constant exponent on a negative base is fine: d/dx x^3 = 3x^2
     assert gradient(parse("x^3", ["x"]), {"x": -2.0})[1]["x"] == 12.0
     assert gradient(parse("x^0", ["x"]), {"x": 0.0})[1]["x"] == 0.0
+
+
+@pytest.mark.parametrize("text, message", [
+    ("x**", "column 2: incomplete expression: nothing after the final '**'"),
+    ("(x - 3)**", "column 8: incomplete expression"),
+    ("2x", "column 2: write 2*x... for a product"),
+    ("2*x + 3y", "column 8: write 3*y..."),
+    ("2.5(x+1)", "write 2.5*(..."),
+    ("x if x else 1", "if/else is not allowed"),
+])
+def test_messages_point_at_the_mistake(text, message):
+    with pytest.raises(TutorError) as e:
+        parse(text, ["x"])
+    assert message in str(e.value)
+
+
+def test_scientific_notation_is_not_an_implicit_product():
+    assert evaluate(parse("1e5*x", ["x"]), {"x": 2}) == 2e5
+    assert evaluate(parse("2E-3", []), {}) == 0.002

@@ -59,6 +59,9 @@ def to_number(value: Any, name: str) -> float:
     elif isinstance(value, str):
         from tutor.safe_expr import evaluate, parse
 
+        if value.strip().lstrip("+-").lower() in ("nan", "inf", "infinity", ".nan", ".inf"):
+            raise TutorError(f"expected a finite number, got {value!r}", field=name)
+
         try:
             x = evaluate(parse(value, (), what="number"))
         except TutorError as e:
@@ -150,8 +153,8 @@ def to_distribution(value: Any, name: str) -> np.ndarray:
         raise TutorError(f"entry {k + 1} is {p[k]:g}; a probability cannot be negative", field=name)
     total = float(p.sum())
     if abs(total - 1.0) > 1e-9:
-        raise TutorError(f"the entries sum to {total:.12g}, not 1; a probability distribution sums to 1",
-                         field=name)
+        raise TutorError(f"the entries sum to {total:.12g}, not 1; a probability distribution sums to 1 "
+                         f"(within 1e-9: write thirds and the like as fractions, such as \"1/3\")", field=name)
     return p
 
 

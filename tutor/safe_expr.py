@@ -171,6 +171,17 @@ def parse(text: str, variables: Iterable[str] | None = None, *, what: str = "exp
 
     if not src.strip():
         raise TutorError(f"empty {what}")
+    import re
+
+    trailing = re.search(r"(\*\*|[-+*/^(,])\s*$", text)
+    if trailing:
+        raise TutorError(f"column {trailing.start() + 1}: incomplete {what}: nothing after the final "
+                         f"{trailing.group(1)!r} in {_short(text)}")
+    product = re.search(r"(?<![\w.])(\d+(?:\.\d*)?)(?![eE][-+]?\d)(?![jJ](?!\w))([A-Za-z_(])", text)
+    if product:
+        num, nxt = product.group(1), product.group(2)
+        raise TutorError(f"column {product.start(2) + 1}: write {num}*{nxt}... for a product (a number and a "
+                         f"name or '(' side by side are not multiplied) in {_short(text)}")
     try:
         tree = ast.parse(src.strip(), mode="eval")
     except SyntaxError as exc:
@@ -242,6 +253,8 @@ def parse(text: str, variables: Iterable[str] | None = None, *, what: str = "exp
         kind = type(node).__name__
         readable = {"Attribute": "attribute access ('.')", "Subscript": "indexing ('[ ]')", "Lambda": "lambda",
                     "Compare": "a comparison", "BoolOp": "and/or", "List": "a list", "Tuple": "a tuple",
+                    "IfExp": "if/else", "Dict": "a mapping", "Set": "a set", "Starred": "'*' unpacking",
+                    "NamedExpr": "':='", "Await": "await", "GeneratorExp": "a generator", "ListComp": "a list",
                     "BinOp": "this operator", "UnaryOp": "this operator", "JoinedStr": "a string"}.get(kind, kind)
         raise fail(node, f"{readable} is not allowed; use numbers, names, + - * / ^ and functions")
 
