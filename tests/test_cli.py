@@ -173,7 +173,7 @@ def test_validate_bank_and_bad_files(tmp_path):
     assert r.exit_code == 2
     assert "a.yaml:4:7: kind: unknown kind 'nope'" in r.stderr
     assert "b.yaml:5:17: params.x[1]: expected a number, got 'z'" in r.stderr
-    assert "2 errors in 2 file(s)" in r.stderr
+    assert "2 errors in 2 of 2 files" in r.stderr
     assert_one_line_error(run("validate", str(tmp_path / "missing.yaml")), "no such file")
 
 
@@ -236,3 +236,30 @@ def test_prompt_is_flagged_as_stale_after_set():
     r = run("solve", "lstm-step", "--set", "x=[1, 0]")
     assert "--set changed x" in r.stdout
     assert "--set changed" not in run("solve", "lstm-step").stdout
+
+
+def test_validate_an_empty_folder_is_an_error(tmp_path):
+    assert_one_line_error(run("validate", str(tmp_path)), "no problem files")
+
+
+def test_suggestions_ignore_case():
+    assert_one_line_error(run("solve", "LSTM-step"), 'did you mean "lstm-step"')
+
+
+def test_a_file_with_several_errors_prints_one_line_each(tmp_path):
+    (tmp_path / "two.yaml").write_text("id: two\ntitle: t\ntopic: x\nkind: softmax_jacobian\n"
+                                      "params: {x: [1, 'z'], y: 1}\n", encoding="utf-8")
+    r = run("show", "two", "--bank", str(tmp_path))
+    lines = r.stderr.strip().splitlines()
+    assert r.exit_code == 2 and len(lines) == 2
+    assert all(line.split(":")[0].endswith("two.yaml") for line in lines)
+
+
+def test_list_text_is_grouped_by_topic_and_fits_the_width(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    r = run("list")
+    lines = r.stdout.splitlines()
+    assert "recurrent (1)" in lines and any(line.startswith("  lstm-step ") for line in lines)
+    assert max(len(line) for line in lines) <= 80
+    assert all(line == line.rstrip() for line in lines)
+    assert run("list", "--topic", "recurrent").stdout.splitlines()[-1].startswith("1 problem in 1 topic;")

@@ -82,10 +82,13 @@ def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except TutorError as e:
-            text = str(e)
-            if e.where is None and e.field is None:
-                text = "error: " + text
-            typer.echo(text, err=True)
+            from tutor.errors import ErrorList
+
+            for err in e.errors if isinstance(e, ErrorList) else [e]:
+                text = str(err)
+                if err.where is None and err.field is None:
+                    text = "error: " + text
+                typer.echo(text, err=True)
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
             typer.echo("", err=True)
@@ -145,16 +148,36 @@ def list_cmd(
         typer.echo(dumps([{"id": p.id, "title": p.title, "topic": p.topic, "kind": p.kind,
                            "source": p.source_text() or None} for p in problems]))
     else:
-        from rich.table import Table
-
-        table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
-        for col in ("id", "title", "topic", "kind", "source"):
-            table.add_column(col, overflow="fold")
-        for p in problems:
-            table.add_row(p.id, p.title, p.topic, p.kind, p.source_text())
-        console = _console()
-        console.print(table)
+        typer.echo(_problem_table(problems, _width()))
     _report_bank_errors(result.errors)
+
+
+def _width() -> int:
+    import shutil
+
+    return shutil.get_terminal_size((100, 24)).columns
+
+
+def _problem_table(problems: list, width: int) -> str:  # type: ignore[type-arg]
+    """Problems grouped by topic (with counts); id and kind in full (they are what you type), the title
+    shortened to fit. The source is in `tutor show ID` and in --format json."""
+    if not problems:
+        return "no problems"
+    id_w = max(len(p.id) for p in problems)
+    kind_w = max(len(p.kind) for p in problems)
+    title_w = max(width - 2 - id_w - 2 - kind_w - 2, 12)
+    lines: list[str] = []
+    topics: dict[str, list] = {}  # type: ignore[type-arg]
+    for p in problems:
+        topics.setdefault(p.topic, []).append(p)
+    for topic, group in topics.items():
+        lines.append(f"{topic} ({len(group)})")
+        for p in group:
+            title = p.title if len(p.title) <= title_w else p.title[: title_w - 1] + "…"
+            lines.append(f"  {p.id.ljust(id_w)}  {p.kind.ljust(kind_w)}  {title}".rstrip())
+    lines.append(f"{_count(len(problems), 'problem')} in {_count(len(topics), 'topic')}; "
+                 "'tutor solve ID' shows the working")
+    return "\n".join(lines)
 
 
 def _report_bank_errors(errors: list) -> None:  # type: ignore[type-arg]
@@ -308,9 +331,14 @@ def validate(
         from tutor.bank import bank_dirs
 
         files = problem_files(bank_dirs(_banks(bank)))
+    if not files:
+        where = ", ".join(str(p) for p in paths) if paths else "the banks"
+        raise TutorError(f"no problem files (*.yaml, *.yml) found in {where}")
     errors: list[TutorError] = []
+    bad_files: set[Path] = set()
     seen: dict[str, Path] = {}
     for f in files:
+        before = len(errors)
         try:
             problem = load_file(f)
             if problem.id in seen:
@@ -322,12 +350,19 @@ def validate(
             errors.extend(e.errors)
         except TutorError as e:
             errors.append(e)
+        if len(errors) > before:
+            bad_files.add(f)
     for err in errors:
         typer.echo(str(err), err=True)
+    n = len(files)
     if errors:
-        typer.echo(f"{len(errors)} error{'s' if len(errors) != 1 else ''} in {len(files)} file(s)", err=True)
+        typer.echo(f"{_count(len(errors), 'error')} in {len(bad_files)} of {_count(n, 'file')}", err=True)
         raise typer.Exit(2)
-    typer.echo(f"ok: {len(files)} problem file{'s' if len(files) != 1 else ''} load and solve")
+    typer.echo(f"ok: {_count(n, 'problem file')} {'loads and solves' if n == 1 else 'load and solve'}")
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def main() -> None:

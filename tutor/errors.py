@@ -67,7 +67,11 @@ def did_you_mean(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> 
     """' (did you mean "x"?)' for the closest choices, or '' when nothing is close."""
     import difflib
 
-    close = difflib.get_close_matches(word, sorted(choices), n=3, cutoff=0.6)
+    # Case is ignored for the comparison (LSTM-step → lstm-step) but the suggestions keep their own spelling.
+    by_lower: dict[str, str] = {}
+    for c in sorted(choices):
+        by_lower.setdefault(c.lower(), c)
+    close = [by_lower[c] for c in difflib.get_close_matches(word.lower(), list(by_lower), n=3, cutoff=0.6)]
     if not close:
         return ""
     return " (did you mean " + " or ".join(f'"{c}"' for c in close) + "?)"
