@@ -62,3 +62,44 @@ def test_solving_lstm_imports_neither_sympy_nor_the_other_solvers():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def _same(a, b):
+    import numpy as np
+
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    return np.allclose(np.asarray(a, float), np.asarray(b, float), rtol=1e-9, atol=1e-12, equal_nan=True)
+
+
+def test_replacing_a_given_matches_solving_again_with_it():
+    """Every rule reads its inputs (no closure over a precomputed number): perturbing a given and recomputing
+    downstream gives what a fresh solve with that parameter gives. Check-my-answer is built on this."""
+    import numpy as np
+
+    from tutor.registry import get_kind
+
+    checked = 0
+    for p in load_bank().problems:
+        sol = solve(p)
+        kind = get_kind(p.kind)
+        for name in sol.givens:
+            param = kind.param(name)
+            if param is None or param.type not in ("number", "vector", "matrix", "number|vector") \
+                    or name not in p.params or name in ("iterations",):
+                continue
+            value = np.asarray(sol.values[name], float)
+            nudged = value + 0.01 * (1 + np.arange(value.size).reshape(value.shape) % 3)
+            raw = nudged.tolist() if nudged.ndim else float(nudged)
+            if param.type == "matrix" and np.ndim(p.params[name]) == 1:
+                raw = raw[0]  # a flat list in the file is one row
+            try:
+                fresh = solve(type(p)(**{**p.__dict__, "params": {**p.params, name: raw}}))
+            except Exception:  # the nudge made the problem invalid (e.g. no longer a distribution)
+                continue
+            replaced = sol.replace({name: nudged if nudged.ndim else float(nudged)})
+            for key in fresh.steps:
+                if key in replaced.steps:
+                    assert _same(replaced.values[key], fresh.values[key]), (p.id, name, key)
+            checked += 1
+    assert checked >= 20
