@@ -40,14 +40,7 @@ class Problem:
 
     def where(self, path: str) -> Where | None:
         """The position of a field path such as 'params.W_hi[1][0]', or of its nearest enclosing field."""
-        while path:
-            if path in self.positions:
-                return self.positions[path]
-            cut = max(path.rfind("."), path.rfind("["))
-            if cut <= 0:
-                break
-            path = path[:cut]
-        return self.positions.get(path) or (Where(str(self.path), 1, 1) if self.path else None)
+        return _nearest(self.positions, path) or (Where(str(self.path), 1, 1) if self.path else None)
 
     def source_text(self) -> str:
         if not self.source:

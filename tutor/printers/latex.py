@@ -8,7 +8,7 @@ import numpy as np
 
 from tutor.engine.expr import Add, Call, Div, Expr, Matrix, Mul, Neg, Num, Paren, Pow, Rel, Sym, Text, as_expr
 from tutor.printers.numbers import DEFAULT_DIGITS, format_number
-from tutor.printers.text import PREC_ADD, PREC_MUL, PREC_POW, _is_neg_num, _split_sign
+from tutor.printers.text import PREC_ADD, PREC_MUL, PREC_POW, _is_neg_num, _split_sign, precedence
 
 FUNCTIONS = {
     "sigma": r"\sigma", "σ": r"\sigma", "sigmoid": r"\sigma", "tanh": r"\tanh", "exp": r"\exp", "ln": r"\ln",
@@ -41,9 +41,7 @@ class LatexPrinter:
         return self._print_Num(Num(value))
 
     def prec(self, e: Expr) -> int:
-        from tutor.printers.text import TextPrinter
-
-        return TextPrinter.prec(TextPrinter(), e)  # one precedence table for every printer
+        return precedence(e)
 
     def wrap(self, e: Expr, min_prec: int) -> str:
         s = self.doprint(e)

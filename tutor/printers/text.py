@@ -23,6 +23,25 @@ PREC_REL, PREC_ADD, PREC_MUL, PREC_NEG, PREC_POW, PREC_ATOM = 0, 10, 20, 25, 30,
 CALL_NAMES = {"sigma": "σ", "sigmoid": "σ", "relu": "ReLU", "step": "H"}
 
 
+def precedence(e: Expr, stacked_fractions: bool = True) -> int:
+    """How tightly a node binds when printed (one table for every printer)."""
+    if isinstance(e, Add):
+        return PREC_ADD
+    if isinstance(e, Mul):
+        return PREC_MUL
+    if isinstance(e, Neg):
+        return PREC_NEG
+    if isinstance(e, Pow):
+        return PREC_POW
+    if isinstance(e, Rel):
+        return PREC_REL
+    if isinstance(e, Num) and np.ndim(e.value) == 0 and _negative(e.value):
+        return PREC_NEG
+    if isinstance(e, Div):
+        return PREC_ATOM if stacked_fractions else PREC_MUL
+    return PREC_ATOM
+
+
 @lru_cache(maxsize=4096)
 def cells(s: str) -> int:
     """Terminal columns taken by `s`: combining marks (the hat of m̂) take none, wide characters two."""
@@ -149,21 +168,7 @@ class TextPrinter:
 
     # -- helpers -----------------------------------------------------------------------------------------
     def prec(self, e: Expr) -> int:
-        if isinstance(e, Add):
-            return PREC_ADD
-        if isinstance(e, Mul):
-            return PREC_MUL
-        if isinstance(e, Neg):
-            return PREC_NEG
-        if isinstance(e, Pow):
-            return PREC_POW
-        if isinstance(e, Rel):
-            return PREC_REL
-        if isinstance(e, Num) and np.ndim(e.value) == 0 and _negative(e.value):
-            return PREC_NEG
-        if isinstance(e, Div):
-            return PREC_ATOM if self._stacked(e) else PREC_MUL
-        return PREC_ATOM
+        return precedence(e, stacked_fractions=not self._inline)
 
     def wrap(self, e: Expr, min_prec: int) -> Box:
         b = self.box(e)
@@ -307,13 +312,10 @@ def _elide(n: int, limit: int) -> list[int | None]:
     return list(range(head)) + [None] + [n - 2, n - 1]
 
 
-cells_ = cells
-
-
-def _grid_text(cells: list[list[str]]) -> Box:
-    ncols = len(cells[0]) if cells else 0
-    widths = [max(cells_(row[j]) for row in cells) for j in range(ncols)]
-    lines = ["  ".join(rjust(row[j], widths[j]) for j in range(ncols)) for row in cells]
+def _grid_text(grid: list[list[str]]) -> Box:
+    ncols = len(grid[0]) if grid else 0
+    widths = [max(cells(row[j]) for row in grid) for j in range(ncols)]
+    lines = ["  ".join(rjust(row[j], widths[j]) for j in range(ncols)) for row in grid]
     return Box(lines, len(lines) // 2)
 
 
