@@ -50,6 +50,23 @@ def effective_params(problem: Problem, settings: Mapping[str, Any] | None = None
 
 def solve(problem: Problem, settings: Mapping[str, Any] | None = None) -> Solution:
     """Solve a problem (with --set style overrides of its parameters). Errors name the field and its position."""
+    settings = dict(settings or {})
+    solution = run(problem, coerced_params(problem, settings), settings)
+    if problem.notes_say:
+        if settings:  # the notes worked the file's givens, not these
+            n = len(problem.notes_say)
+            solution.notes.append(f"The notes' own working ({n} difference{'s' if n > 1 else ''} recorded) is "
+                                  "about the file's givens, so it is not compared after --set.")
+        else:
+            from tutor.notes_say import resolve
+
+            solution.notes_say = resolve(problem.notes_say, solution, problem.where)
+    return solution
+
+
+def coerced_params(problem: Problem, settings: Mapping[str, Any] | None = None) -> Params:
+    """The parameters as the solver receives them: the file's (then --set's) values checked against the kind's
+    declarations, defaults filled in."""
     kind = _kind(problem)
     settings = dict(settings or {})
     raw = dict(problem.params)
@@ -70,25 +87,21 @@ def solve(problem: Problem, settings: Mapping[str, Any] | None = None) -> Soluti
                              where=problem.where("params"), field="params")
         else:
             values[p.name] = p.default
+    return Params(values, given)
+
+
+def run(problem: Problem, params: Params, settings: Mapping[str, Any] | None = None) -> Solution:
+    """Run the kind's solver on already-coerced parameters (the check's mistakes re-run it with changed ones)."""
+    kind = _kind(problem)
     graph = Graph()
     try:
         # overflow in a runaway setting (a huge learning rate) shows as ∞ in the working, not as a Python warning
         with np.errstate(all="ignore"):
-            kind.fn(Params(values, given), graph)
+            kind.fn(params, graph)
     except TutorError as e:
         name = (e.field or "").split(".")[0].split("[")[0]
-        raise _locate(e, problem, name, settings) from None
-    solution = graph.solution(problem.id, kind.name, problem.title, kind.answer)
-    if problem.notes_say:
-        if settings:  # the notes worked the file's givens, not these
-            n = len(problem.notes_say)
-            solution.notes.append(f"The notes' own working ({n} difference{'s' if n > 1 else ''} recorded) is "
-                                  "about the file's givens, so it is not compared after --set.")
-        else:
-            from tutor.notes_say import resolve
-
-            solution.notes_say = resolve(problem.notes_say, solution, problem.where)
-    return solution
+        raise _locate(e, problem, name, settings or {}) from None
+    return graph.solution(problem.id, kind.name, problem.title, kind.answer)
 
 
 def _kind(problem: Problem) -> Kind:

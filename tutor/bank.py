@@ -19,7 +19,7 @@ from tutor.errors import ErrorList, TutorError, Where, did_you_mean
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TOP_FIELDS = ("id", "title", "topic", "kind", "params", "source", "prompt", "digits", "tolerance", "tags",
-              "notes_say")
+              "notes_say", "vary", "constraints")
 REQUIRED_FIELDS = ("id", "title", "topic", "kind", "params")
 _ID_LINE = re.compile(r"""^id:[ \t]*["']?([^"'\s#]+)""", re.MULTILINE)
 
@@ -39,6 +39,8 @@ class Problem:
     tags: list[str] = field(default_factory=list)
     positions: dict[str, Where] = field(default_factory=dict)
     notes_say: list[dict[str, Any]] = field(default_factory=list)
+    vary: dict[str, dict[str, Any]] = field(default_factory=dict)  # how `tutor quiz` draws variants
+    constraints: list[str] = field(default_factory=list)
 
     def where(self, path: str) -> Where | None:
         """The position of a field path such as 'params.W_hi[1][0]', or of its nearest enclosing field."""
@@ -89,8 +91,9 @@ def _yaml() -> Any:
     return y
 
 
-def read_yaml(text: str, filename: str) -> tuple[Any, dict[str, Where]]:
-    """Parse YAML text into plain Python values and a map field-path → Where (1-based)."""
+def read_yaml(text: str, filename: str, float_text: bool = False) -> tuple[Any, dict[str, Where]]:
+    """Parse YAML text into plain Python values and a map field-path → Where (1-based). With `float_text`,
+    every number stays the text it was written as (a student's 0.660 has three decimals)."""
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     try:
@@ -106,10 +109,10 @@ def read_yaml(text: str, filename: str) -> tuple[Any, dict[str, Where]]:
     except YAMLError as exc:
         raise TutorError(f"malformed YAML: {str(exc).splitlines()[0]}", where=Where(filename)) from None
     positions: dict[str, Where] = {}
-    return _plain(doc, "", positions, filename), positions
+    return _plain(doc, "", positions, filename, float_text), positions
 
 
-def _plain(node: Any, path: str, positions: dict[str, Where], filename: str) -> Any:
+def _plain(node: Any, path: str, positions: dict[str, Where], filename: str, float_text: bool = False) -> Any:
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
     if isinstance(node, CommentedMap):
@@ -123,7 +126,8 @@ def _plain(node: Any, path: str, positions: dict[str, Where], filename: str) -> 
             kline, kcol = node.lc.key(k)
             positions[sub] = Where(filename, line + 1, col + 1)
             positions["key:" + sub] = Where(filename, kline + 1, kcol + 1)
-            out[str(k) if not isinstance(k, (int, float)) else k] = _plain(node[k], sub, positions, filename)
+            out[str(k) if not isinstance(k, (int, float)) else k] = _plain(node[k], sub, positions, filename,
+                                                                         float_text)
         return out
     if isinstance(node, CommentedSeq):
         out_list = []
@@ -131,17 +135,20 @@ def _plain(node: Any, path: str, positions: dict[str, Where], filename: str) -> 
             sub = f"{path}[{i}]"
             line, col = node.lc.item(i)
             positions[sub] = Where(filename, line + 1, col + 1)
-            out_list.append(_plain(item, sub, positions, filename))
+            out_list.append(_plain(item, sub, positions, filename, float_text))
         return out_list
     if isinstance(node, bool) or node is None:
         return node
     if isinstance(node, int):
-        return int(node)
+        return str(int(node)) if float_text else int(node)
     if isinstance(node, float):
-        if path.startswith("notes_say"):  # keep the notes' figure as written: 0.10 has two decimals
+        if float_text or path.startswith("notes_say"):  # keep a figure as written: 0.10 has two decimals
             from tutor.notes_say import float_literal
 
-            return float_literal(node) or float(node)
+            text = float_literal(node)
+            if float_text:
+                return text or repr(float(node))
+            return text or float(node)
         return float(node)
     if isinstance(node, str):
         return str(node)
@@ -249,12 +256,23 @@ def problem_from_data(data: Any, positions: dict[str, Where], filename: str, pat
         for p in kind.params:
             if p.required and p.name not in params:
                 err("params", f"missing required parameter {p.name!r} of kind {kind.name} ({p.meaning})")
+    vary: dict[str, dict[str, Any]] = {}
+    constraints: list[str] = []
+    if "vary" in data or "constraints" in data:
+        from tutor.variants import check_constraints, check_vary
+
+        if "vary" in data:
+            vary = check_vary(data["vary"], kind, params if isinstance(params, dict) else {}, err)
+        elif "constraints" in data:
+            err("constraints", "constraints restrict the variants drawn from `vary`; this problem has no `vary`")
+        if "constraints" in data:
+            constraints = check_constraints(data["constraints"], err)
     if errors:
         raise ErrorList(errors) if len(errors) > 1 else errors[0]
     return Problem(id=str(pid), title=data["title"].strip(), topic=data["topic"], kind=str(kind_name),
                    params=params or {}, path=path, source=source, prompt=(data.get("prompt") or "").strip() or None,
                    digits=digits, tolerance=float(tol) if tol is not None else None, tags=list(tags),
-                   positions=positions, notes_say=notes_say)
+                   positions=positions, notes_say=notes_say, vary=vary, constraints=constraints)
 
 
 def _nearest(positions: dict[str, Where], path: str) -> Where | None:

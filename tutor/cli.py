@@ -400,6 +400,372 @@ def validate(
     typer.echo(f"ok: {_count(n, 'problem file')} {'loads and solves' if n == 1 else 'load and solve'}")
 
 
+# -- check my answer, quiz, progress ------------------------------------------------------------------------
+@app.command()
+@friendly
+def check(
+    problem_id: str = typer.Argument(..., metavar="ID", help="Problem id, e.g. lstm-step."),
+    answers: Optional[Path] = typer.Option(None, "--answers", "-a", metavar="FILE",
+                                           help="Your values: YAML or JSON (key: value) or 'key = value' lines. "
+                                                "Without it, tutor asks for each step in turn."),
+    set_: Optional[List[str]] = typer.Option(None, "--set", metavar="NAME=VALUE",
+                                             help="Check against changed parameters (as in solve)."),
+    digits: Optional[int] = typer.Option(None, "--digits", "-d", metavar="N", help="Significant digits shown."),
+    fmt: Format = FormatOption,
+    save: bool = typer.Option(True, "--save/--no-save", help="Record the attempt in your progress."),
+    bank: Optional[List[Path]] = BankOption,
+) -> None:
+    """Check your own hand calculation: each step marked correct, wrong, carried forward or missing; the first
+    wrong step worked correctly, and the likely mistake named."""
+    from tutor.api import find_problem, parse_settings
+    from tutor.api import solve as solve_problem
+    from tutor.check import check as check_answers
+    from tutor.errors import ErrorList, TutorError
+
+    _check_digits(digits)
+    problem = find_problem(problem_id, _banks(bank))
+    settings = parse_settings(set_ or [], problem)
+    solution = solve_problem(problem, settings)
+    if answers is not None:
+        from tutor.answer_sheet import read_answers
+
+        sheet = read_answers(answers)
+        try:
+            result = check_answers(problem, sheet, settings, solution)
+        except TutorError as e:  # point each error at its key in the answers file
+            errs = e.errors if isinstance(e, ErrorList) else [e]
+            for err in errs:
+                err.where = err.where or sheet.where.get((err.field or "").split(".")[0])
+            raise ErrorList(errs) if len(errs) > 1 else errs[0] from None
+    else:
+        if fmt == Format.json:
+            raise TutorError("--format json needs --answers FILE (the interactive check asks step by step)")
+        result = _check_interactively(problem, solution, settings, digits)
+        if result is None:
+            return
+    if fmt == Format.json:
+        from tutor.printers.json import check_dict, dumps
+
+        typer.echo(dumps(check_dict(result)))
+    else:
+        from rich.console import Group
+
+        from tutor.printers.terminal import TerminalPrinter, check_report
+
+        console = _console()
+        printer = TerminalPrinter(console, digits=digits or problem.digits or 4)
+        console.print(Group(*check_report(printer, result)))
+    if save:
+        _save_check(result)
+
+
+def _check_digits(digits: Optional[int]) -> None:
+    if digits is not None and not 1 <= digits <= 15:
+        from tutor.errors import TutorError
+
+        raise TutorError(f"--digits: expected a whole number of significant digits from 1 to 15, got {digits}")
+
+
+def _check_interactively(problem: Any, solution: Any, settings: dict, digits: Optional[int]) -> Any:  # type: ignore[type-arg]
+    """Ask for each step in order; blank skips a step, q (or end of input) stops and marks what was given."""
+    from tutor.check import check as check_answers
+    from tutor.check import checkable
+    from tutor.printers.terminal import TerminalPrinter
+
+    console = _console()
+    printer = TerminalPrinter(console, digits=digits or problem.digits or 4)
+    for r in printer.header(problem, solution, list(settings)):
+        console.print(r)
+    console.print()
+    from rich.text import Text
+
+    console.print(Text("Type your value for each step (fractions, e, pi, exp(), sqrt(), [vectors], [[matrices]] "
+                       "are fine); blank skips a step, q stops.", style="dim"))
+    given: dict[str, Any] = {}
+    for key, number in checkable(solution):
+        label = f"{'step ' + str(number) if number else 'answer'} [{key}] {solution.steps[key].title}"
+        reply = _read_answer(console, label, solution.values[key], key)
+        if reply is None or reply == "q":
+            break
+        if reply == "" or isinstance(reply, str):
+            continue
+        given[key] = reply
+    if not given:
+        console.print(Text("Nothing to check: no step was given."))
+        return None
+    console.print()
+    return check_answers(problem, given, settings, solution)
+
+
+def _read_answer(console: Any, label: str, expected: Any, key: str, commands: tuple[str, ...] = ("q",)) -> Any:
+    """An Answer for one step, asking again after a typo or a wrong shape; '' for blank, a command word, or
+    None at the end of input."""
+    from tutor.answers import parse_answer
+    from tutor.check import describe_expected, fit
+    from tutor.errors import TutorError
+
+    while True:
+        from rich.text import Text
+
+        console.print(Text(f"{label} ({describe_expected(expected)}): ", style="bold"), end="")
+        try:
+            text = input()
+        except EOFError:
+            console.print()
+            return None
+        t = text.strip()
+        if not t:
+            return ""
+        if t.lower() in commands:
+            return t.lower()
+        wrapped = _bracketed(t, expected)
+        try:
+            return fit(parse_answer(wrapped), expected, key)
+        except TutorError as e:
+            message = e.message
+            if wrapped != t:  # columns count in what was typed, not in the brackets added around it
+                import re
+
+                message = re.sub(r"column (\d+)", lambda m: f"column {max(1, int(m.group(1)) - 1)}", message)
+            console.print(Text(f"  {message}. Try again (blank skips).", style="red"))
+
+
+def _bracketed(text: str, expected: Any) -> str:
+    """'0.62, 0.55' for a vector step means [0.62, 0.55]."""
+    import numpy as np
+
+    if isinstance(expected, dict) or np.ndim(expected) == 0 or text.startswith(("[", "(")) or "," not in text:
+        return text
+    return f"[{text}]"
+
+
+def _save_check(result: Any) -> None:
+    from tutor.progress import Store
+
+    from tutor.printers.numbers import inline_value
+
+    with Store() as store:
+        attempt = store.start_attempt(result.problem.id, result.problem.topic, result.problem.kind, "check",
+                                      params=result.settings or None)
+        for m in result.marks:
+            store.record_step(attempt, m.key, m.status, m.given.text if m.given is not None else None,
+                              _as_text(m.expected, inline_value), m.mistake.name if m.mistake else None)
+        store.finish_attempt(attempt, result.solved)
+
+
+def _as_text(value: Any, inline_value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k} = {inline_value(v, 6)}" for k, v in value.items())
+    return str(inline_value(value, 6))
+
+
+@app.command()
+@friendly
+def quiz(
+    topic: Optional[str] = typer.Option(None, "--topic", "-t", help="Only this topic."),
+    kind: Optional[str] = typer.Option(None, "--kind", "-k", help="Only this kind of problem."),
+    count: int = typer.Option(3, "--count", "-n", min=1, max=50, help="How many questions."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Draw the same questions again (shown at the start)."),
+    digits: Optional[int] = typer.Option(None, "--digits", "-d", metavar="N", help="Significant digits shown."),
+    bank: Optional[List[Path]] = BankOption,
+) -> None:
+    """Practise on fresh variants of bank problems: each key step asked, marked, and worked after a miss; '?'
+    climbs a hint ladder (formula, numbers, value). Your results are remembered; weak topics come up more."""
+    import random
+
+    from tutor.api import load_bank
+    from tutor.progress import Store
+    from tutor.quiz import choose, eligible
+    from tutor.variants import draw, item_seed
+
+    _check_digits(digits)
+    problems = eligible(load_bank(_banks(bank)).problems, topic, kind)
+    if seed is None:
+        seed = random.SystemRandom().randrange(1, 10**6)
+    store = Store()
+    weights = store.weak_topics(sorted({p.topic for p in problems}))
+    items = choose(problems, count, seed, weights)
+    console = _console()
+    from rich.text import Text
+
+    console.print(Text(f"Quiz: {_count(count, 'question')}, seed {seed} ('tutor quiz --seed {seed}' repeats it). "
+                       "Type ? for a hint, blank to skip a step, q to stop.", style="dim"))
+    solved = answered = 0
+    try:
+        for n, problem in enumerate(items, 1):
+            variant = draw(problem, item_seed(seed, n))
+            outcome = _quiz_item(console, store, n, count, variant, seed, digits)
+            answered += 1
+            solved += outcome == "solved"
+            if outcome == "stop":
+                break
+    except KeyboardInterrupt:
+        console.print()
+        console.print(Text("Stopped. Every step you answered is saved.", style="dim"))
+        raise typer.Exit(130) from None
+    console.print()
+    console.print(Text(f"{solved} of {_count(answered, 'question')} solved. 'tutor progress' shows your record.",
+                       style="bold"))
+
+
+def _quiz_item(console: Any, store: Any, n: int, count: int, variant: Any, seed: int,
+               digits: Optional[int]) -> str:
+    """Ask one question step by step; returns 'solved', 'done' or 'stop'."""
+    from rich.text import Text
+
+    from tutor.check import CORRECT
+    from tutor.printers.terminal import TerminalPrinter, inline
+    from tutor.quiz import HINTS, Item, quiz_keys
+
+    problem, solution = variant.problem, variant.solution
+    printer = TerminalPrinter(console, digits=digits or problem.digits or 4)
+    item = Item(variant, asked=quiz_keys(solution))
+    console.print()
+    console.rule(f"Question {n} of {count}")
+    shown = problem if not variant.settings else _without_prompt(problem)
+    for r in printer.header(shown, solution):
+        console.print(r)
+    if variant.settings:
+        console.print(Text(f"A fresh variant of '{problem.id}': the same question with the givens above.",
+                           style="yellow"))
+    keys = quiz_keys(solution)
+    console.print(Text(f"Work out {', '.join(keys)}.", style="bold"))
+    attempt = store.start_attempt(problem.id, problem.topic, problem.kind, "quiz", seed, variant.settings or None)
+    numbers = {s.key: i for i, s in enumerate(solution.visible_steps(), 1)}
+    all_right = True
+    for key in keys:
+        step = solution.steps[key]
+        label = f"[{key}] {step.title}"
+        while True:
+            reply = _read_answer(console, label, solution.values[key], key, commands=("q", "?", "hint"))
+            if reply in ("?", "hint"):
+                level = item.hint(key)
+                console.print(Text(f"Hint {level} of {len(HINTS)} ({HINTS[level - 1]}):", style="cyan"))
+                console.print(_hint(printer, item, key, level))
+                if level == len(HINTS):
+                    store.record_step(attempt, key, "revealed", None, inline(solution.values[key], 6),
+                                      None, level)
+                    all_right = False
+                    break
+                continue
+            if reply is None or reply == "q":
+                store.finish_attempt(attempt, False)
+                return "stop"
+            if reply == "":
+                store.record_step(attempt, key, "missing", None, inline(solution.values[key], 6), None,
+                                  item.hints.get(key, 0))
+                all_right = False
+                break
+            mark = item.mark(key, reply)
+            _say_mark(console, printer, solution, mark, numbers)
+            store.record_step(attempt, key, mark.status, reply.text, inline(mark.expected, 6),
+                              mark.mistake.name if mark.mistake else None, item.hints.get(key, 0))
+            all_right &= mark.status == CORRECT
+            break
+    store.finish_attempt(attempt, all_right)
+    return "solved" if all_right else "done"
+
+
+def _without_prompt(problem: Any) -> Any:
+    """The problem without its question text: the text quotes the bank's numbers, and a variant has others."""
+    from dataclasses import replace
+
+    return replace(problem, prompt=None)
+
+
+def _hint(printer: Any, item: Any, key: str, level: int) -> Any:
+    """Rung 1: the formula; rung 2: the formula with the numbers in (the student's own earlier values);
+    rung 3: the whole step with its value."""
+    from rich.console import Group
+    from rich.text import Text
+
+    from tutor.printers.text import Box, hcat
+
+    from tutor.quiz import feeding
+
+    solution = item.own_values()
+    keys = feeding(solution, key, item.asked) + [key]
+    parts: list[Any] = []
+    for k in keys:
+        step = solution.steps[k]
+        lhs = printer.text.box(step.symbol)
+        if level == 1:
+            parts.append(printer._lines(hcat(lhs, Box.of(" = "), printer.text.box(step.formula)), "cyan"))
+        elif level == 2 or k != key:
+            subs = solution.substitution(k)
+            if level == 3 or not subs:  # nothing to substitute: the step itself
+                parts.append(printer.chain(solution, k))
+            else:
+                parts.extend(printer._lines(hcat(lhs, Box.of(" = "), printer.text.box(e))) for e in subs)
+        else:
+            parts.append(printer.chain(solution, k))
+    return Group(*parts) if parts else Text("  (no formula to show)")
+
+
+def _say_mark(console: Any, printer: Any, solution: Any, mark: Any, numbers: dict) -> None:  # type: ignore[type-arg]
+    from rich.text import Text
+
+    from tutor.printers.terminal import STATUS_TEXT, inline
+
+    label, style = STATUS_TEXT[mark.status]
+    if mark.status == "correct":
+        console.print(Text(f"  {label}", style=style))
+        return
+    if mark.status == "carried_forward":
+        console.print(Text(f"  {label}: right from your earlier values (the correct value is "
+                           f"{inline(mark.expected, printer.text.digits)}).", style=style))
+        return
+    from tutor.quiz import feeding, quiz_keys
+
+    console.print(Text(f"  {label}. The step worked correctly:", style=style))
+    for k in feeding(solution, mark.key, quiz_keys(solution)) + [mark.key]:
+        console.print(printer.step(solution, numbers.get(k, 0), k))
+    if mark.mistake is not None:
+        from tutor.printers.terminal import mistake_sentence
+
+        console.print(printer._para(f"Likely mistake: {mistake_sentence(mark)}", "yellow"))
+
+
+@app.command()
+@friendly
+def progress(
+    fmt: Format = FormatOption,
+    reset: bool = typer.Option(False, "--reset", help="Delete your progress (asks first)."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="With --reset: do not ask."),
+    bank: Optional[List[Path]] = BankOption,
+) -> None:
+    """Your record: problems solved per topic, attempts, hints, and the mistakes you make most."""
+    from tutor.api import load_bank
+    from tutor.progress import Store, format_summary
+
+    store = Store()
+    if reset:
+        summary = store.summary([])
+        n = summary["attempts"]
+        if n == 0:
+            typer.echo(f"nothing to delete: no attempts recorded in {summary['path']}")
+            return
+        if not yes:
+            try:
+                ok = typer.confirm(f"Delete all {_count(n, 'attempt')} in {summary['path']}?", default=False)
+            except typer.Abort:
+                ok = False
+            if not ok:
+                typer.echo("nothing deleted")
+                return
+        deleted = store.reset()
+        typer.echo(f"deleted {_count(deleted, 'attempt')}")
+        return
+    problems = [(p.id, p.topic) for p in load_bank(_banks(bank)).problems]
+    summary = store.summary(problems)
+    if fmt == Format.json:
+        from tutor.printers.json import dumps
+
+        typer.echo(dumps(summary))
+    else:
+        typer.echo(format_summary(summary))
+
+
 def _count(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 

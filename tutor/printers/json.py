@@ -90,3 +90,19 @@ def _entry(value: Any, entry: tuple[int, ...]) -> Any:
 
 def dumps(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
+
+
+def check_dict(result: Any) -> dict[str, Any]:
+    """A checked hand calculation: `{"id", "first_wrong", "steps": [{"key", "status", "expected", "given",
+    "mistake": {"name", "explanation"} | null}]}` (README: JSON contract)."""
+    first = result.first_wrong
+    steps = []
+    for m in result.marks:
+        given = None
+        if m.given is not None:
+            given = ({n: jsonable(a.value) for n, a in m.given.entries.items()} if m.given.entries is not None
+                     else jsonable(m.given.value))
+        steps.append({"key": m.key, "status": m.status, "expected": jsonable(m.expected), "given": given,
+                      "mistake": None if m.mistake is None else {"name": m.mistake.name,
+                                                                 "explanation": m.mistake.explanation}})
+    return {"id": result.problem.id, "first_wrong": first.key if first else None, "steps": steps}

@@ -215,3 +215,67 @@ def notes_say_lines(solution: Solution, digits: int, symbol: Any) -> list[str]:
 def _flat(box: Box) -> str:
     return "".join("".join(line.split()) for line in box.lines)
 
+
+
+# -- a checked hand calculation ------------------------------------------------------------------------------
+STATUS_TEXT = {
+    "correct": ("✓ correct", "green"),
+    "carried_forward": ("→ carried forward", "yellow"),
+    "wrong": ("✗ wrong", "bold red"),
+    "missing": ("· missing", "dim"),
+}
+
+
+def check_report(printer: TerminalPrinter, result: Any) -> Iterator[RenderableType]:
+    """The marks as a table (step, key, status, what the student wrote, the correct value), then the first wrong
+    step worked correctly, the likely mistake, and the score."""
+    from rich.table import Table
+
+    digits = printer.text.digits
+    problem, solution = result.problem, result.solution
+    yield Text.assemble(("Checking ", "bold"), (problem.title, "bold"), (f"  {problem.id}", "dim"))
+    table = Table(box=None, pad_edge=False, padding=(0, 1, 0, 1), show_header=True, header_style="bold")
+    for col in ("step", "key", "mark", "you wrote", "correct"):
+        table.add_column(col, overflow="fold")
+    for m in result.marks:
+        label, style = STATUS_TEXT[m.status]
+        correct = inline(m.expected, digits)
+        if m.status == "carried_forward" and m.carried is not None:
+            correct += f" (from your earlier values: {inline(m.carried, digits)})"
+        table.add_row(str(m.number) if m.number else "answer", m.key, Text(label, style=style),
+                      Text(m.given.text if m.given is not None else ""), Text(correct))
+    yield table
+    first = result.first_wrong
+    if first is not None:
+        yield Text("")
+        where = f"step {first.number}" if first.number else "the answer"
+        yield Text.assemble(("First wrong step: ", "bold red"), (f"{where} [{first.key}] ", "bold"),
+                            (solution.steps[first.key].title, ""))
+        yield Text(f"You wrote {first.given.text}; here is the step worked correctly:", style="dim")
+        yield printer.step(solution, first.number or 0, first.key)
+    for m in result.marks:
+        if m.status == "wrong" and m.mistake is not None:
+            yield Text("")
+            yield printer._para(f"Likely mistake at [{m.key}]: {mistake_sentence(m)}", "yellow", indent=0)
+    yield Text("")
+    counts = [(result.count(s), w) for s, w in (("correct", "correct"), ("carried_forward", "carried forward"),
+                                                 ("wrong", "wrong"), ("missing", "missing"))]
+    score = ", ".join(f"{n} {w}" for n, w in counts if n)
+    verdict = "Solved." if result.solved and not result.count("wrong") else ""
+    yield Text(f"{score} (of {len(result.marks)} steps). {verdict}".rstrip(), style="bold")
+
+
+def mistake_sentence(mark: Any) -> str:
+    """'h without the tanh on c (from your own earlier values). h = o ⊙ tanh(c): …'"""
+    detail = f" ({mark.detail})" if mark.detail else ""
+    why = mark.mistake.explanation
+    return f"{mark.mistake.name}{detail}. {why[:1].upper()}{why[1:]}"
+
+
+def inline(value: Any, digits: int) -> str:
+    """A step's value on one line; named entries (a gradient per variable) as 'x = -8, y = 6'."""
+    from tutor.printers.numbers import inline_value
+
+    if isinstance(value, dict):
+        return ", ".join(f"{k} = {inline_value(v, digits)}" for k, v in value.items())
+    return inline_value(value, digits)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from tutor.engine.expr import Sym
 from tutor.engine.ops import Graph
+from tutor.mistakes import Mistake, mistakes
 from tutor.params import Param, Params
 from tutor.registry import solver
 from tutor.solvers import expect_matrix, expect_vector
@@ -81,3 +84,30 @@ def lstm_step(p: Params, g: Graph) -> None:
     if missing_bias:
         g.conventions.append(f"No bias given for {', '.join(missing_bias)}: taken as zero and left out of the working.")
     _ = np  # numpy is used through the ops
+
+
+# -- the catalogue of mistakes (tutor check / tutor quiz name them when a student's number matches) -------------
+def _sig(z: Any) -> Any:
+    from tutor.engine.ops import sigmoid
+
+    return sigmoid(z)
+
+
+mistakes(
+    "lstm_step",
+    Mistake("candidate through σ instead of tanh",
+            "The candidate g is the new content proposed for the cell and must be able to be negative, so it goes "
+            "through tanh, into (−1, 1); σ squeezes it into (0, 1) like the three gates.",
+            rules={"g": lambda v: _sig(v["z_g"])}),
+    Mistake("h without the tanh on c",
+            "h = o ⊙ tanh(c): the cell state is squashed by tanh before the output gate scales it; o ⊙ c skips "
+            "the squashing.",
+            rules={"h": lambda v: np.asarray(v["o"]) * np.asarray(v["c"])}),
+    Mistake("c without the kept old cell",
+            "c = f ⊙ c_prev + i ⊙ g: the forget gate keeps part of the previous cell state, and that part is added "
+            "to what the input gate writes; i ⊙ g alone forgets everything.",
+            rules={"c": lambda v: np.asarray(v["i"]) * np.asarray(v["g"])}),
+    Mistake("h from the previous cell state",
+            "h uses the new cell state c_t, computed in this step; tanh(c_{t−1}) is last step's.",
+            rules={"h": lambda v: np.asarray(v["o"]) * np.tanh(np.asarray(v["c_prev"]))}),
+)
