@@ -34,8 +34,9 @@ if TYPE_CHECKING:
 CORRECT, WRONG, CARRIED, MISSING = "correct", "wrong", "carried_forward", "missing"
 STATUSES = (CORRECT, CARRIED, WRONG, MISSING)
 
-# An answer must carry at least 2 significant figures or 2 decimal places.
-MIN_RELATIVE = 0.05
+# An answer must carry at least 2 significant figures or 2 decimal places: the coarsest precision accepted is
+# half a unit of the true value's second significant digit, or of the second decimal, whichever is coarser.
+MIN_FIGURES = 2
 MIN_ABSOLUTE = 0.005
 
 ROUNDED_TOO_FAR = Mistake(
@@ -179,7 +180,9 @@ def agreement(answer: "Answer", low: Any, high: Any = None, *, integer: bool = F
         return "yes" if np.all(dist <= tolerance + floor) else "no"
     if integer:
         return "yes" if np.all(dist <= floor) else "no"
-    cap = np.maximum(MIN_RELATIVE * ref, MIN_ABSOLUTE)
+    with np.errstate(divide="ignore"):
+        magnitude = np.floor(np.log10(np.where(ref > 0, ref, 1.0)))
+    cap = np.maximum(0.5 * 10.0 ** (magnitude - (MIN_FIGURES - 1)), MIN_ABSOLUTE)
     tol = np.minimum(half, cap)
     rounded = dist <= tol * (1 + 1e-9) + floor
     # truncated rather than rounded (0.7310 for 0.73106): within one unit of the last digit, towards zero
@@ -236,6 +239,7 @@ def check(problem: "Problem", answers: Mapping[str, "Answer"], settings: Mapping
     ancestors = _ancestors(solution)
     marks: list[Mark] = []
     student: dict[str, Any] = {}  # the student's values so far, as the steps' own types
+    halves: dict[str, Any] = {}  # and the precision each was typed to
     status_of: dict[str, str] = {}
     for key, number in checkable(solution):
         expected = solution.values[key]
@@ -257,10 +261,14 @@ def check(problem: "Problem", answers: Mapping[str, "Answer"], settings: Mapping
 
         differs = carried is not None and agreement_differs(expected, carried)
         mark = Mark(key, title, number, WRONG, expected, answer, carried if differs else None)
-        verdict = agrees(expected, carried if (upstream_ok and carried is not None) else None)
+        spread = _spread(solution, student, halves, ancestors[key], key, carried) if differs else None
+        if upstream_ok and carried is not None:
+            verdict = agrees(*_interval(expected, carried, spread))
+        else:
+            verdict = agrees(expected)
         if verdict == "yes":
             mark.status = CORRECT
-        elif differs and agrees(carried) == "yes":
+        elif differs and agrees(*_interval(carried, carried, spread)) == "yes":
             mark.status = CARRIED
         else:
             mark.mistake, mark.detail = matcher.match(key, answer, student, agrees)
@@ -269,7 +277,41 @@ def check(problem: "Problem", answers: Mapping[str, "Answer"], settings: Mapping
         marks.append(mark)
         status_of[key] = mark.status
         student[key] = as_value(answer, expected)
+        halves[key] = answer.half if answer.entries is None else None
     return CheckResult(problem, solution, marks, settings)
+
+
+def _spread(solution: "Solution", student: dict[str, Any], halves: dict[str, Any], ancestors: set[str], key: str,
+            carried: Any) -> Any:
+    """How far the value recomputed from the student's rounded earlier numbers could move if each of them were
+    anywhere within its own typed precision (to first order: the sum of the moves one at a time). This is the
+    'effect of their own rounded earlier values' that must never cost a mark."""
+    if isinstance(carried, dict) or _is_integer(carried):
+        return None
+    base = np.asarray(carried, dtype=float)
+    total = np.zeros_like(base)
+    for j in ancestors:
+        half = halves.get(j)
+        if j not in student or half is None or _is_integer(student[j]) or not np.any(half):
+            continue
+        moved = dict(student)
+        moved[j] = np.asarray(student[j], dtype=float) + half
+        if np.ndim(moved[j]) == 0:
+            moved[j] = float(moved[j])
+        value = recompute(solution, moved, upto=key).get(key)
+        try:
+            total = total + np.abs(np.asarray(value, dtype=float) - base)
+        except (TypeError, ValueError):
+            continue
+    return total
+
+
+def _interval(a: Any, b: Any, spread: Any) -> tuple[Any, Any]:
+    """[min(a, b) − spread, max(a, b) + spread], entry by entry (named entries: unchanged)."""
+    if spread is None or isinstance(a, dict):
+        return a, b
+    x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return np.minimum(x, y) - spread, np.maximum(x, y) + spread
 
 
 def agreement_differs(a: Any, b: Any) -> bool:

@@ -41,12 +41,15 @@ def eligible(problems: list["Problem"], topic: str | None = None, kind: str | No
 
 
 def choose(problems: list["Problem"], count: int, seed: int, weights: dict[str, float]) -> list["Problem"]:
-    """`count` problems, weak topics more often, no repeat until every problem has been asked."""
+    """`count` problems, weak topics more often (by `weights`, topic → weight), and no problem again within
+    five questions of itself while there are others to ask."""
     rng = random.Random(seed)
     pool = sorted(problems, key=lambda p: p.id)
+    window = min(len(pool) - 1, 5)
     out: list["Problem"] = []
     while len(out) < count:
-        left = [p for p in pool if p not in out[-len(pool) + 1:]] if len(pool) > 1 else pool
+        recent = {p.id for p in out[len(out) - window:]} if window > 0 else set()
+        left = [p for p in pool if p.id not in recent]
         w = [weights.get(p.topic, 1.0) for p in left]
         out.append(rng.choices(left, weights=w)[0])
     return out
