@@ -385,6 +385,10 @@ def validate(
                 raise TutorError(f"duplicate id {problem.id!r}: also defined in {id_where(others[0])}; ids must "
                                  "be unique across banks", where=problem.where("id"), field="id")
             solve_problem(problem)
+            if problem.vary:  # the quiz must be able to draw from it
+                from tutor.variants import draw
+
+                draw(problem, 0)
         except ErrorList as e:
             errors.extend(e.errors)
         except TutorError as e:
