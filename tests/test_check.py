@@ -66,11 +66,14 @@ LSTM = find_problem("lstm-step")
     ("0.74", 0.7311, "no"),
     ("0.7", 0.7311, "coarse"),     # one significant figure is too few
     ("1", 0.7311, "coarse"),
-    ("0.00", 0.003, "yes"),        # 2 decimal places are enough
+    ("0.000", 0.0003, "yes"),      # 3 decimal places are enough
+    ("0.003", 0.0031, "yes"),
+    ("0.00", 0.003, "coarse"),
     ("12", 12.3, "yes"),           # 2 significant figures
     ("9/25", 0.36, "yes"),         # exact
     ("9/25", 0.3601, "no"),        # exact means exact
-    ("-0.07", -0.0682, "yes"),
+    ("-0.068", -0.0682, "yes"),
+    ("-0.07", -0.0682, "coarse"),  # 1 significant figure, 2 decimals
     ("0.07", -0.0682, "no"),
 ])
 def test_agreement_is_rounding_aware(typed, true, verdict):
@@ -91,10 +94,15 @@ def test_an_interval_covers_the_effect_of_rounded_earlier_values():
 
 
 # -- marking the LSTM -----------------------------------------------------------------------------------------
-def test_every_step_right_to_four_and_to_two_decimals_is_correct():
+def sig_figs(v, n):
+    v = np.atleast_1d(v)
+    return "[" + ", ".join(f"{x:.{n}g}" for x in v) + "]"
+
+
+def test_every_step_right_to_four_decimals_or_two_significant_figures_is_correct():
     ref = lstm_by_hand()
-    for decimals in (4, 2):
-        result = check(LSTM, {k: parse_answer(text(v, decimals)) for k, v in ref.items()})
+    for typed in (lambda v: text(v, 4), lambda v: text(v, 3), lambda v: sig_figs(v, 2)):
+        result = check(LSTM, {k: parse_answer(typed(v)) for k, v in ref.items()})
         got = marks(result)
         assert all(got[k].status == "correct" for k in ref), {k: got[k].status for k in ref}
         assert result.first_wrong is None and result.solved

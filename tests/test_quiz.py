@@ -58,8 +58,11 @@ def test_variants_are_not_degenerate():
         np.testing.assert_allclose(v.solution.values["h"], ref["h"], atol=1e-12)
         for gate in "ifo":  # no saturated σ: |z| ≤ 4, so σ stays inside [0.018, 0.982]
             assert np.all(np.abs(v.solution.values["z_" + gate]) <= 4)
-        # tanh(c) and c must be told apart at 2 decimals, else "h without the tanh on c" would pass as right
-        assert np.any(np.abs(ref["o"] * np.tanh(ref["c"]) - ref["o"] * ref["c"]) >= 0.01)
+        # o·tanh(c) and o·c must differ by more than the coarsest precision check accepts (2 significant
+        # figures), else "h without the tanh on c" could pass as right
+        right, wrong = ref["o"] * np.tanh(ref["c"]), ref["o"] * ref["c"]
+        mag = np.floor(np.log10(np.maximum(np.abs(right), np.abs(wrong))))
+        assert np.any(np.abs(right - wrong) >= 2 * np.maximum(0.5 * 10.0 ** (mag - 1), 0.0005))
 
 
 def test_degenerate_draws_are_rejected_with_reasons():

@@ -11,7 +11,7 @@ Each checkable step (every numbered step, and every answer) is marked
 - `missing`: not given.
 
 Rounding is never a mistake: `0.73` is right for 0.7311 (half a unit of the last typed digit, or truncation to
-it). But an answer must be typed to at least 2 significant figures or 2 decimal places: `1` for 0.7311 is
+it). But an answer must be typed to at least 2 significant figures or 3 decimal places: `1` for 0.7311 is
 "rounded too far". Whole-number answers (counts, sizes, indices) must be exact. A problem's `tolerance` field
 replaces all of this with one absolute tolerance.
 """
@@ -34,14 +34,14 @@ if TYPE_CHECKING:
 CORRECT, WRONG, CARRIED, MISSING = "correct", "wrong", "carried_forward", "missing"
 STATUSES = (CORRECT, CARRIED, WRONG, MISSING)
 
-# An answer must carry at least 2 significant figures or 2 decimal places: the coarsest precision accepted is
-# half a unit of the true value's second significant digit, or of the second decimal, whichever is coarser.
+# An answer must carry at least 2 significant figures or 3 decimal places: the coarsest precision accepted is
+# half a unit of the true value's second significant digit, or of the third decimal, whichever is coarser.
 MIN_FIGURES = 2
-MIN_ABSOLUTE = 0.005
+MIN_ABSOLUTE = 0.0005
 
 ROUNDED_TOO_FAR = Mistake(
     "rounded too far",
-    "The number agrees with the correct value only when rounded to fewer than 2 significant figures (or 2 "
+    "The number agrees with the correct value only when rounded to fewer than 2 significant figures (or 3 "
     "decimal places). Keep at least 2 significant figures (4 is safer) while working by hand.",
     params=lambda p: {},
 )
@@ -180,9 +180,7 @@ def agreement(answer: "Answer", low: Any, high: Any = None, *, integer: bool = F
         return "yes" if np.all(dist <= tolerance + floor) else "no"
     if integer:
         return "yes" if np.all(dist <= floor) else "no"
-    with np.errstate(divide="ignore"):
-        magnitude = np.floor(np.log10(np.where(ref > 0, ref, 1.0)))
-    cap = np.maximum(0.5 * 10.0 ** (magnitude - (MIN_FIGURES - 1)), MIN_ABSOLUTE)
+    cap = coarsest(ref)
     tol = np.minimum(half, cap)
     rounded = dist <= tol * (1 + 1e-9) + floor
     # truncated rather than rounded (0.7310 for 0.73106): within one unit of the last digit, towards zero
@@ -197,6 +195,13 @@ def agreement(answer: "Answer", low: Any, high: Any = None, *, integer: bool = F
     if np.all(ok | (dist <= half * (1 + 1e-9) + floor)):
         return "coarse"
     return "no"
+
+
+def coarsest(ref: Any) -> Any:
+    """The coarsest precision (a half-unit) accepted for a true value of magnitude `ref`, entry by entry."""
+    ref = np.abs(np.asarray(ref, dtype=float))
+    magnitude = np.floor(np.log10(np.where(ref > 0, ref, 1.0)))
+    return np.maximum(0.5 * 10.0 ** (magnitude - (MIN_FIGURES - 1)), MIN_ABSOLUTE)
 
 
 def as_value(answer: "Answer", expected: Any) -> Any:

@@ -13,7 +13,7 @@ A draw is rejected, and another made, when it is degenerate: it does not solve, 
 tanh is saturated (|z| > 4, where the gradient has all but vanished and the arithmetic says nothing), an answer
 is not hand-friendly (above 10⁴, or nonzero below 10⁻³), a constraint fails, a kind's own check finds a tie at
 a max or a threshold, or two ways of working (the right one and the catalogued mistakes) give numbers a
-student could not tell apart at 2 decimals. The same seed always gives the same variant.
+student could not tell apart at 2 significant figures (or 3 decimals). The same seed always gives the same variant.
 """
 
 from __future__ import annotations
@@ -258,11 +258,15 @@ def _coinciding_mistakes(problem: "Problem", solution: "Solution", settings: dic
 
 
 def _close(a: Any, b: Any) -> bool:
+    """Could one answer typed at the coarsest precision `tutor check` accepts (2 significant figures or 3
+    decimals) be read as either? Then a student's method cannot be told from it."""
+    from tutor.check import coarsest
+
     try:
         if isinstance(a, dict):
             return all(_close(a[k], b[k]) for k in a)
         x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-        return x.shape == y.shape and bool(np.all(np.abs(x - y) < 0.01))
+        return x.shape == y.shape and bool(np.all(np.abs(x - y) < 2 * coarsest(np.maximum(np.abs(x), np.abs(y)))))
     except (TypeError, ValueError, KeyError):
         return False
 
