@@ -372,17 +372,18 @@ class _Matcher:
         own = {k: v for k, v in student.items() if k in base.steps or k in base.givens}
         if own:
             mine = recompute(base, own, m.rules, upto=key).get(key)
-            if mine is not None:
+            if mine is not None and (pure is None or agreement_differs(mine, pure)):
                 out.append((mine, "from your own earlier values"))
         return out
 
     def match(self, key: str, answer: "Answer", student: Mapping[str, Any],
               agrees: Any) -> tuple[Mistake | None, str]:
         expected = self.solution.values[key]
-        for m in self.mistakes():
-            for value, detail in self.values_at(m, key, student):
-                if agreement_differs(value, expected) and agrees(value) == "yes":
-                    return m, detail
+        # the student's own earlier values first: what they did with their numbers is the likeliest story
+        found = [(m, value, detail) for m in self.mistakes() for value, detail in self.values_at(m, key, student)]
+        for m, value, detail in sorted(found, key=lambda t: t[2] == ""):
+            if agreement_differs(value, expected) and agrees(value) == "yes":
+                return m, detail
         return self.notes_slip(key, answer, agrees)
 
     def notes_slip(self, key: str, answer: "Answer", agrees: Any) -> tuple[Mistake | None, str]:

@@ -249,10 +249,11 @@ def _coinciding_mistakes(problem: "Problem", solution: "Solution", settings: dic
             if value is None or not agreement_differs(value, solution.values[key]):
                 continue
             outcomes.append((m.name, value))
+        integer = _is_int(solution.values[key])  # whole numbers are marked exactly, so never "close"
         for i in range(len(outcomes)):
             for j in range(i + 1, len(outcomes)):
                 a, b = outcomes[i][1], outcomes[j][1]
-                if agreement_differs(a, b) and _close(a, b):
+                if agreement_differs(a, b) and not integer and _close(a, b):
                     return f"{outcomes[i][0]} and {outcomes[j][0]} agree at {key}"
     return None
 
