@@ -11,7 +11,7 @@ Each checkable step (every numbered step, and every answer) is marked
 - `missing`: not given.
 
 Rounding is never a mistake: `0.73` is right for 0.7311 (half a unit of the last typed digit, or truncation to
-it). But an answer must be typed to at least 2 significant figures or 3 decimal places: `1` for 0.7311 is
+it). But an answer must be typed to at least 2 significant figures or 2 decimal places: `1` for 0.7311 is
 "rounded too far". Whole-number answers (counts, sizes, indices) must be exact. A problem's `tolerance` field
 replaces all of this with one absolute tolerance.
 """
@@ -34,14 +34,15 @@ if TYPE_CHECKING:
 CORRECT, WRONG, CARRIED, MISSING = "correct", "wrong", "carried_forward", "missing"
 STATUSES = (CORRECT, CARRIED, WRONG, MISSING)
 
-# An answer must carry at least 2 significant figures or 3 decimal places: the coarsest precision accepted is
-# half a unit of the true value's second significant digit, or of the third decimal, whichever is coarser.
+# An answer must carry at least 2 significant figures or 2 decimal places (a student who works to 2 decimals, as
+# the notes do, is never marked wrong for rounding): the coarsest precision accepted is half a unit of the true
+# value's second significant digit, or of the second decimal, whichever is coarser.
 MIN_FIGURES = 2
-MIN_ABSOLUTE = 0.0005
+MIN_ABSOLUTE = 0.005
 
 ROUNDED_TOO_FAR = Mistake(
     "rounded too far",
-    "The number agrees with the correct value only when rounded to fewer than 2 significant figures (or 3 "
+    "The number agrees with the correct value only when rounded to fewer than 2 significant figures (or 2 "
     "decimal places). Keep at least 2 significant figures (4 is safer) while working by hand.",
     params=lambda p: {},
 )
@@ -183,18 +184,26 @@ def agreement(answer: "Answer", low: Any, high: Any = None, *, integer: bool = F
     cap = coarsest(ref)
     tol = np.minimum(half, cap)
     rounded = dist <= tol * (1 + 1e-9) + floor
-    # truncated rather than rounded (0.7310 for 0.73106): within one unit of the last digit, towards zero
-    unit = np.minimum(2 * half, cap)
-    truncated = np.zeros_like(rounded)
-    for v in (a, b):
-        same_side = (np.sign(x) == np.sign(v)) | (x == 0)
-        truncated |= same_side & (np.abs(x) <= np.abs(v) + floor) & (np.abs(v) - np.abs(x) < unit + floor)
-    ok = rounded | truncated
+    # truncated rather than rounded (0.7310 for 0.73106): exactly the true value cut after the typed decimals
+    ok = rounded | _truncated(x, half, a, b, cap, floor)
     if np.all(ok):
         return "yes"
     if np.all(ok | (dist <= half * (1 + 1e-9) + floor)):
         return "coarse"
     return "no"
+
+
+def _truncated(x: Any, half: Any, a: Any, b: Any, cap: Any, floor: Any) -> Any:
+    """Entries where x is a value of [a, b] cut (not rounded) after the decimals the student typed."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        k = np.round(-np.log10(np.where(half > 0, 2 * half, 1.0)))
+        decimal = (half > 0) & (half <= cap) & np.isclose(2 * half * 10.0**k, 1.0)
+        scale = 10.0**k
+        out = np.zeros(np.shape(x), dtype=bool)
+        for v in (a, b):
+            cut = np.trunc(np.round(v * scale, 6)) / scale
+            out |= decimal & (np.abs(x - cut) <= floor + 1e-12 * np.abs(v))
+    return out
 
 
 def coarsest(ref: Any) -> Any:
@@ -251,7 +260,8 @@ def check(problem: "Problem", answers: Mapping[str, "Answer"], settings: Mapping
         title = solution.steps[key].title
         answer = answers.get(key)
         if answer is None:
-            marks.append(Mark(key, title, number, MISSING, expected))
+            marks.append(_assembled(key, title, number, expected, solution, status_of))
+            status_of[key] = marks[-1].status
             continue
         carried = recompute(solution, student, upto=key).get(key) if student else expected
         upstream_ok = all(status_of.get(k, CORRECT) in (CORRECT, MISSING) for k in ancestors[key])
@@ -286,6 +296,19 @@ def check(problem: "Problem", answers: Mapping[str, "Answer"], settings: Mapping
     return CheckResult(problem, solution, marks, settings)
 
 
+def _assembled(key: str, title: str, number: int | None, expected: Any, solution: "Solution",
+               status_of: dict[str, str]) -> Mark:
+    """An answer that only gathers steps (Adam's θ from θ₁, θ₂, θ₃) and was not typed itself is marked from
+    those steps: right when they all are. Anything else not given is missing."""
+    inputs = [i for i in solution.steps[key].inputs if i in solution.steps]
+    if number is None and inputs and all(i in status_of for i in inputs):
+        statuses = {status_of[i] for i in inputs}
+        if MISSING not in statuses:
+            status = WRONG if WRONG in statuses else CARRIED if CARRIED in statuses else CORRECT
+            return Mark(key, title, number, status, expected, detail="from your steps")
+    return Mark(key, title, number, MISSING, expected)
+
+
 def _spread(solution: "Solution", student: dict[str, Any], halves: dict[str, Any], ancestors: set[str], key: str,
             carried: Any) -> Any:
     """How far the value recomputed from the student's rounded earlier numbers could move if each of them were
@@ -299,8 +322,15 @@ def _spread(solution: "Solution", student: dict[str, Any], halves: dict[str, Any
         half = halves.get(j)
         if j not in student or half is None or _is_integer(student[j]) or not np.any(half):
             continue
+        # the student's own working value lies within their typed precision, and no further from the true value
+        # than what they typed (a right -0.01 for -0.0099999997 was worked with as -0.01, not anywhere in ±0.005)
+        typed = np.asarray(student[j], dtype=float)
+        true = np.asarray(solution.values[j], dtype=float)
+        move = np.minimum(half, np.abs(typed - true)) if true.shape == typed.shape else half
+        if not np.any(move):
+            continue
         moved = dict(student)
-        moved[j] = np.asarray(student[j], dtype=float) + half
+        moved[j] = typed + move
         if np.ndim(moved[j]) == 0:
             moved[j] = float(moved[j])
         value = recompute(solution, moved, upto=key).get(key)

@@ -511,7 +511,7 @@ def _read_answer(console: Any, label: str, expected: Any, key: str, commands: tu
     while True:
         from rich.text import Text
 
-        console.print(Text(f"{label} ({describe_expected(expected)}): ", style="bold"), end="")
+        console.print(Text(f"{label} ({describe_expected(expected)}): ", style="bold"), end="", soft_wrap=True)
         try:
             text = input()
         except EOFError:
@@ -671,10 +671,11 @@ def _quiz_item(console: Any, store: Any, n: int, count: int, variant: Any, seed:
 
 
 def _without_prompt(problem: Any) -> Any:
-    """The problem without its question text: the text quotes the bank's numbers, and a variant has others."""
+    """The problem without its question text and source: both quote the bank's numbers, and a variant has
+    others."""
     from dataclasses import replace
 
-    return replace(problem, prompt=None)
+    return replace(problem, prompt=None, source=None)
 
 
 def _hint(printer: Any, item: Any, key: str, level: int) -> Any:
@@ -742,6 +743,10 @@ def progress(
     from tutor.api import load_bank
     from tutor.progress import Store, format_summary
 
+    if yes and not reset:
+        from tutor.errors import TutorError
+
+        raise TutorError("--yes only goes with --reset (it skips the question before deleting)")
     store = Store()
     if reset:
         summary = store.summary([])

@@ -7,8 +7,12 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import solve_params
+from tutor.answers import parse_answer
+from tutor.api import find_problem
+from tutor.check import check
 from tutor.cli import app
 from tutor.errors import TutorError
+from tutor.mistakes import degeneracy_checks
 
 
 def test_the_assignments_boundary():
@@ -53,3 +57,68 @@ def test_cli_shows_the_notes_slip():
     assert r.exit_code == 0
     text = " ".join(r.stdout.split())
     assert "d = 0.2774" in text and "The notes give 1 for d (step 3)" in text
+
+
+# -- mistakes --------------------------------------------------------------------------------------------------
+def typed(v):
+    """A value as a student would type it, with enough digits to be held to it."""
+    if isinstance(v, dict):
+        return ", ".join(f"{k} = {typed(x)}" for k, x in v.items())
+    a = np.asarray(v, float)
+    if a.ndim == 0:
+        return f"{float(a):.10g}"
+    return "[" + ", ".join(typed(x) for x in a) + "]"
+
+
+def mark(problem, key, value, **earlier):
+    answers = {k: parse_answer(v if isinstance(v, str) else typed(v)) for k, v in {**earlier, key: value}.items()}
+    return next(m for m in check(problem, answers).marks if m.key == key)
+
+
+def named(problem, key, value, **earlier):
+    m = mark(problem, key, value, **earlier)
+    assert m.status == "wrong", (key, m.status)
+    return m.mistake.name if m.mistake else None
+
+
+BOUNDARY = "decision-boundary-assignment"  # w = (2, 3), b = 1
+
+
+def test_mistake_distance_as_the_bias():
+    # the notes' own answer: θ₀ = 1 called the distance
+    assert named(find_problem(BOUNDARY), "distance", 1) == "distance taken as |θ₀|, not divided by ‖w‖"
+
+
+def test_mistake_norm_without_the_root():
+    problem = find_problem(BOUNDARY)
+    assert named(problem, "norm", 2 ** 2 + 3 ** 2) == "‖w‖ without the square root"
+    assert named(problem, "distance", 1 / 13) == "‖w‖ without the square root"
+    assert named(problem, "normal", [2 / 13, 3 / 13]) == "‖w‖ without the square root"
+
+
+def test_mistake_norm_with_the_bias():
+    problem = find_problem(BOUNDARY)
+    assert named(problem, "norm", math.sqrt(1 + 4 + 9)) == "‖w‖ with the bias θ₀ included"
+    assert named(problem, "distance", 1 / math.sqrt(14)) == "‖w‖ with the bias θ₀ included"
+
+
+def test_mistake_intercepts_sign_lost():
+    assert named(find_problem(BOUNDARY), "intercepts", [1 / 2, 1 / 3]) == "intercepts as b/wᵢ, the minus sign lost"
+
+
+def test_rounded_right_values_and_carried_forward():
+    problem = find_problem(BOUNDARY)  # d = 1/√13 = 0.27735, n̂ = (0.5547, 0.8321)
+    for text in ("0.28", "0.2774"):
+        assert mark(problem, "distance", text).status == "correct"
+    assert mark(problem, "normal", "[0.55, 0.83]").status == "correct"
+    assert mark(problem, "normal", "[0.5547, 0.8321]").status == "correct"
+    # the normal worked from a student's own wrong ‖w‖ = 13 follows from it
+    assert mark(problem, "normal", [2 / 13, 3 / 13], norm=13).status == "carried_forward"
+
+
+def test_degenerate_point_on_the_boundary():
+    (degenerate,) = degeneracy_checks("decision_boundary")
+    on = solve_params("decision_boundary", w=[2, 3], b=1, points=[[1, 1], [1, -1]])  # 2 - 3 + 1 = 0
+    assert "point 2" in degenerate(on)
+    assert degenerate(solve_params("decision_boundary", w=[2, 3], b=1, points=[[1, 1]])) is None
+    assert degenerate(solve_params("decision_boundary", w=[2, 3], b=1)) is None

@@ -11,9 +11,13 @@ from hypothesis import strategies as st
 from numpy.lib.stride_tricks import sliding_window_view
 from typer.testing import CliRunner
 
-from conftest import solve_params
+from conftest import make_problem, solve_params
+from tutor.answers import parse_answer
+from tutor.api import find_problem, solve
+from tutor.check import check
 from tutor.cli import app
 from tutor.errors import TutorError
+from tutor.mistakes import degeneracy_checks
 
 # Andrew Ng, Coursera "Convolutional Neural Networks", week 1, "Edge detection example": the 6×6 input and the
 # vertical-edge filter give [[-5, -4, 0, 8], [-10, -2, 2, 3], [0, -2, -4, -7], [-3, -2, -3, -16]] (notes, file 000).
@@ -493,3 +497,149 @@ def test_cli_bad_padding_is_one_line():
     assert r.exit_code == 2
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "p" in lines[0] and "'same'" in lines[0]
+
+
+# -- mistakes -------------------------------------------------------------------------------------------------------
+def marks(problem, **answers):
+    """Check the answers (step key → text as typed) and return the marks by key."""
+    res = check(problem, {k: parse_answer(t) for k, t in answers.items()})
+    return {m.key: m for m in res.marks}
+
+
+def text(value):
+    """A value as a student would type it (to 6 decimals, so the precision is never the issue)."""
+    return json.dumps(np.round(np.asarray(value, float), 6).tolist())
+
+
+def named(problem, key, value, **before):
+    m = marks(problem, **before, **{key: text(value)})[key]
+    assert m.status == "wrong", (m.status, m.expected)
+    return m.mistake.name if m.mistake else None
+
+
+def correlate_valid(x, K, s=1):
+    """Cross-correlation without padding, from numpy's sliding windows (no flip)."""
+    win = sliding_window_view(np.asarray(x, float), np.shape(K))[::s, ::s]
+    return np.einsum("ijkl,kl->ij", win, np.asarray(K, float))
+
+
+def test_conv2d_flipping_the_kernel_is_named():
+    flipped = correlate_valid(NG_X, np.array(NG_K)[::-1, ::-1])
+    assert named(find_problem("conv2d-vertical-edge"), "y", flipped) == "kernel flipped (true convolution)"
+
+
+def test_conv2d_not_flipping_for_a_true_convolution_is_named():
+    x, f = [1, 2, 3, 4, 5, 6, 2, 1], [-1, 0, 1]
+    unflipped = [[sum(x[i + j] * f[j] for j in range(3)) for i in range(6)]]  # y_i = Σ_j x_{i+j} f_j
+    assert unflipped == [[2, 2, 2, 2, -3, -5]]
+    assert named(find_problem("convolution-1d-flipped"), "y", unflipped) == "kernel not flipped"
+
+
+def test_conv2d_flip_mistakes_do_not_apply_to_a_symmetric_kernel():
+    prob = find_problem("conv2d-x-filter-5x5")  # K = [1 0 1; 0 1 0; 1 0 1] is its own 180° turn
+    m = marks(prob, y="[[8, 8, 7], [5, 6, 7], [6, 7, 7]]")["y"]
+    assert m.status == "wrong" and m.mistake.name == "the notes' own figure"
+
+
+def test_conv2d_output_size_without_the_plus_one_is_named():
+    n, p, f, s = 5, 1, 2, 2  # conv2d-padded-stride-2
+    assert named(find_problem("conv2d-padded-stride-2"), "out_size", [(n + 2 * p - f) // s] * 2) == \
+        "output size without the +1"
+
+
+def test_conv2d_padding_left_out_is_named():
+    prob = make_problem("conv2d", {"x": np.arange(36).reshape(6, 6).tolist(), "K": [[1, 0, 0], [0, 0, 0], [0, 0, -1]],
+                                   "p": 1})
+    assert named(prob, "out_size", [6 - 3 + 1] * 2) == "padding left out"  # right: 6 + 2 − 3 + 1 = 6
+
+
+def test_conv2d_degenerate_when_every_output_is_zero():
+    sol = solve_params("conv2d", x=[[1, 1, 1], [1, 1, 1], [1, 1, 1]], K=[[1, -1], [1, -1]])
+    assert [c(sol) for c in degeneracy_checks("conv2d")] == ["every output is 0"]
+    assert [c(solve(find_problem("conv2d-vertical-edge"))) for c in degeneracy_checks("conv2d")] == [None]
+
+
+def test_conv_output_size_without_the_plus_one_is_named():
+    assert named(find_problem("conv-size-1d-signal"), "out", 100 - 5) == "output size without the +1"
+
+
+def test_conv_output_size_without_the_plus_one_through_layers():
+    n1 = 39 - 3             # 36, then q₂ = (36 − 5)/2 = 15.5
+    n2 = (n1 - 5) // 2      # 15
+    n3 = (n2 - 5) // 2      # 5
+    assert named(find_problem("conv-size-three-layers"), "n_3", n3) == "output size without the +1"
+    assert named(find_problem("conv-size-three-layers"), "flat", n3 * n3 * 40) == "output size without the +1"
+
+
+def test_conv_output_size_rounding_up_is_named():
+    assert named(find_problem("conv-size-stride-2"), "out", -(-(10 + 2 - 3) // 2) + 1) == \
+        "rounded up instead of down"
+
+
+def test_conv_output_size_same_padding_from_n_is_named():
+    assert named(find_problem("conv-size-same-padding"), "p", (6 - 3 + 1) / 2) == "'same' padding as (n − f + 1)/2"
+    layers = make_problem("conv_output_size", {"n": 10, "layers": [{"f": 3, "p": "same"}, {"f": 5, "p": "same"}]})
+    # from the student's own (right) layer 1, which keeps n = 10
+    assert named(layers, "p_2", (10 - 5 + 1) / 2, p_1="1", n_1="10") == "'same' padding as (n − f + 1)/2"
+    # the wrong method throughout: p₁ = (10 − 3 + 1)/2 = 4, so n₁ = 10 + 8 − 3 + 1 = 16 and p₂ = (16 − 5 + 1)/2
+    assert named(layers, "p_2", (16 - 5 + 1) / 2) == "'same' padding as (n − f + 1)/2"
+
+
+def test_conv_output_size_a_wrong_step_carries_forward():
+    got = marks(find_problem("conv-size-three-layers"), n_1="36", n_2=str((36 - 5) // 2 + 1))
+    assert got["n_1"].status == "wrong" and got["n_1"].mistake.name == "output size without the +1"
+    assert got["n_2"].status == "carried_forward"
+
+
+def test_pooling_mistakes_are_named():
+    prob = find_problem("max-pooling-3x3-stride-1")
+    x = np.array(prob.params["x"], float)
+    assert named(prob, "out_size", [(5 - 3) // 1] * 2) == "output size without the +1"
+    means = sliding_window_view(x, (3, 3)).mean(axis=(2, 3))
+    assert named(prob, "y", means) == "mean instead of max"
+    assert named(prob, "out_size", [(5 - 3) // 3 + 1] * 2) == "stride taken as the window size"
+
+
+def test_pooling_degenerate_at_a_tie():
+    tie = solve_params("pooling", x=[[1, 4, 2, 0], [4, 3, 1, 1], [0, 2, 5, 6], [1, 1, 3, 2]], f=2)
+    assert [c(tie) for c in degeneracy_checks("pooling")] == ["a tie for the largest entry of a window"]
+    avg = solve_params("pooling", x=[[1, 4, 2, 0], [4, 3, 1, 1], [0, 2, 5, 6], [1, 1, 3, 2]], f=2, mode="avg")
+    assert [c(avg) for c in degeneracy_checks("pooling")] == [None]
+    # the bank's own example has one: the window of y_23 holds two 5s (x_25 and x_43)
+    bank = solve(find_problem("max-pooling-3x3-stride-1"))
+    assert [c(bank) for c in degeneracy_checks("pooling")] == ["a tie for the largest entry of a window"]
+    untied = solve_params("pooling", x=[[1, 4, 2, 0], [3, 2, 1, 1], [0, 2, 5, 6], [1, 1, 3, 2]], f=2)
+    assert [c(untied) for c in degeneracy_checks("pooling")] == [None]
+
+
+def test_conv_parameters_mistakes_are_named():
+    ten = find_problem("conv-layer-parameters-ten-filters")  # 10 filters of 3×3 on 3 channels
+    assert named(ten, "params_1", 3 * 3 * 10 + 10) == "filter depth left out"
+    assert named(ten, "total", 3 * 3 * 10 + 10) == "filter depth left out"
+    assert named(ten, "total", 3 * 3 * 3 * 10) == "biases left out"
+    fc = find_problem("cnn-parameters-conv-fc")  # 'same' 3×3 conv, 16 filters on 32×32×3, then 10 units
+    assert named(fc, "flat_2", 32 * 32) == "flattened without the depth"
+    assert named(fc, "total", (3 * 3 * 3 * 16 + 16) + (32 * 32 * 10 + 10)) == "flattened without the depth"
+    assert named(fc, "total", 3 * 3 * 3 * 16 + 32 * 32 * 16 * 10) == "biases left out"
+
+
+def test_conv_parameters_without_biases_knows_the_layer_has_none():
+    nob = make_problem("conv_parameters", {"input": 3, "layers": [{"f": 3, "filters": 10, "bias": False}]})
+    assert named(nob, "params_1", 3 * 3 * 10) == "filter depth left out"  # and no bias added
+    assert named(nob, "params_1", 3 * 3 * 3 * 10 + 10) is None  # biases where there are none: no catalogued method
+
+
+def test_conv_multiplications_mistakes_are_named():
+    prob = find_problem("conv-bottleneck-1x1")  # 'same' 5×5, 32 filters on 28×28×192; bottleneck 16
+    assert named(prob, "per_output", 5 * 5) == "one output without the input channels"
+    assert named(prob, "mults", 28 * 28 * 32 * 5 * 5) == "one output without the input channels"
+    assert named(prob, "outputs", 28 * 28 * 192) == "output depth taken from the input"
+    assert named(prob, "mults", 28 * 28 * 192 * 5 * 5 * 192) == "output depth taken from the input"
+    assert named(prob, "mults_expand", 28 * 28 * 32 * 5 * 5 * 192) == "bottleneck's convolution over all input channels"
+
+
+def test_conv_multiplications_right_ratio_to_2_and_4_decimals_is_correct():
+    ratio = (28 * 28 * 16 * 192 + 28 * 28 * 32 * 5 * 5 * 16) / (28 * 28 * 32 * 5 * 5 * 192)
+    prob = find_problem("conv-bottleneck-1x1")
+    for digits in (2, 4):
+        assert marks(prob, ratio=f"{ratio:.{digits}f}")["ratio"].status == "correct"

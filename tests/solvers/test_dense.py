@@ -10,10 +10,14 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from conftest import solve_params
+from conftest import make_problem, solve_params
+from tutor.answers import parse_answer
+from tutor.api import find_problem, solve
 from tutor.bank import load_file
+from tutor.check import check
 from tutor.cli import app
 from tutor.errors import TutorError
+from tutor.mistakes import degeneracy_checks
 
 ROOT = Path(__file__).resolve().parents[2] / "problems"
 PROBLEMS = sorted([*(ROOT / "networks").glob("*.yaml"), *(ROOT / "backprop").glob("backprop-*.yaml")])
@@ -441,3 +445,93 @@ def test_cli_shape_error_is_one_line_with_position(tmp_path):
     assert r.exit_code == 2
     line = r.stderr.strip()
     assert "\n" not in line and "bad.yaml:" in line and "params.layers[1].W" in line and "transposed" in line
+
+
+# -- mistakes --------------------------------------------------------------------------------------------------
+def typed(v):
+    """A value as a student would type it, with enough digits to be held to it."""
+    a = np.asarray(v, float)
+    if a.ndim == 0:
+        return f"{float(a):.10g}"
+    return "[" + ", ".join(typed(x) for x in a) + "]"
+
+
+def mark(problem, key, value, **earlier):
+    answers = {k: parse_answer(v if isinstance(v, str) else typed(v)) for k, v in {**earlier, key: value}.items()}
+    return next(m for m in check(problem, answers).marks if m.key == key)
+
+
+def named(problem, key, value, **earlier):
+    m = mark(problem, key, value, **earlier)
+    assert m.status == "wrong", (key, m.status)
+    return m.mistake.name if m.mistake else None
+
+
+def sig(t):
+    return 1 / (1 + math.exp(-t))
+
+
+def test_dense_forward_mistakes():
+    neuron = find_problem("neuron-output")  # z = 0.1 + 0.2·1 + 0.3·1 = 0.6, a = σ(0.6)
+    assert named(neuron, "z1", 0.2 + 0.3) == "bias left out of z"
+    assert named(neuron, "a1", 1 / (1 + math.exp(0.6))) == "σ(z) as 1/(1 + eᶻ), the minus sign lost"
+    assert named(neuron, "y_hat", sig(0.5)) == "bias left out of z"
+    # a softmax of z = (0, 0) without the division: e⁰ = 1 each, not ½
+    assert named(find_problem("mlp-four-inputs"), "a3", [1, 1]) == "softmax without dividing by the sum: e^zᵢ"
+    lab = find_problem("lab-neuron-four-inputs")  # z = 0.0002 - 0.013 - 0.006 - 0.012
+    z = 0.001 * 0.2 + 0.01 * -1.3 + -0.005 * 1.2 + -1.2 * 0.01
+    assert named(lab, "a1", math.exp(z)) == "softmax without dividing by the sum: e^zᵢ"
+
+
+def test_dense_forward_rounded_and_carried_forward():
+    neuron = find_problem("neuron-output")
+    a = sig(0.6)  # 0.6457
+    assert mark(neuron, "a1", f"{a:.2f}").status == "correct"
+    assert mark(neuron, "a1", f"{a:.4f}").status == "correct"
+    # σ of a student's own wrong z (0.5, the bias left out) is carried forward
+    assert mark(neuron, "a1", sig(0.5), z1=0.5).status == "carried_forward"
+
+
+def test_parameter_count_mistakes():
+    problem = find_problem("parameter-count-4-3-2-1")
+    sizes = [4, 3, 2, 1]
+    weights = sum(a * b for a, b in zip(sizes, sizes[1:]))  # 12 + 6 + 2 = 20
+    assert named(problem, "params_1", 4 * 3) == "biases forgotten"
+    assert named(problem, "total", weights) == "biases forgotten"
+    assert named(problem, "biases", sum(sizes)) == "biases counted for the inputs too"
+    assert named(problem, "total", weights + sum(sizes)) == "biases counted for the inputs too"
+
+
+def test_backprop_mistakes():
+    problem = find_problem("backprop-two-layer-relu")
+    x, W1, W2, y, eta = np.array([1.0, 2.0]), np.array([[0.2, 0.4], [0.3, 0.7]]), np.array([[0.5, 0.9]]), 5.0, 0.01
+    a1 = np.maximum(W1 @ x, 0)
+    yhat = float((W2 @ a1)[0])  # 2.03
+    assert named(problem, "loss", 0.5 * (yhat - y) ** 2) == "the ½ of the squared error added or dropped"
+    assert named(problem, "dL_dy_hat", [yhat - y]) == "the ½ of the squared error added or dropped"
+    dW2 = 2 * (yhat - y) * a1[None, :]
+    assert named(problem, "W2_new", W2 + eta * dW2) == "update in the direction of the gradient (W + η∂L/∂W)"
+
+
+def test_half_swap_does_not_apply_to_cross_entropy():
+    problem = make_problem("network_backprop", {"x": [1, 2], "y": 1, "eta": 0.1, "loss": "bce",
+                                                "layers": [{"W": [[0.2, -0.1]], "activation": "sigmoid"}]})
+    p = sig(0.0)  # z = 0.2 - 0.2 = 0
+    assert named(problem, "loss", -0.5 * math.log(p)) is None
+
+
+def test_autoencoder_mistakes():
+    problem = find_problem("autoencoder-2-1-2")  # x̂ - x = (0, 0.5), L = ½‖x̂ - x‖² = 0.125
+    assert named(problem, "loss", 0.0 ** 2 + 0.5 ** 2) == "the ½ of the squared error added or dropped"
+    assert named(problem, "loss", 0.5 * (0.0 ** 2 + 0.5 ** 2) / 2) == "mean and sum of the squared errors mixed up"
+    # the notes' h = ½, and x̂ = W_d h from it: carried forward
+    assert mark(problem, "x_hat", [2 * 0.5, 0.5 * 0.5], h=0.5).status == "carried_forward"
+
+
+def test_backprop_degenerate_relu_at_zero():
+    (degenerate,) = degeneracy_checks("network_backprop")
+    layers = [{"W": [[0.2, 0.4], [0.3, 0.7]], "b": [0, 0], "activation": "relu"},
+              {"W": [[0.5, 0.9]], "b": [0], "activation": "linear"}]
+    at_zero = solve_params("network_backprop", x=[2, -1], layers=layers, y=5, eta=0.01)  # 0.4 - 0.4 = 0
+    assert "unit 1" in degenerate(at_zero)
+    assert degenerate(solve(find_problem("backprop-two-layer-relu"))) is None

@@ -4,16 +4,20 @@ with plain Python math, and CS231n's published numbers for its sigmoid example."
 import math
 import os
 
+import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from conftest import solve_params
+from tutor.answers import parse_answer
 from tutor.api import find_problem, solve
+from tutor.check import check
 from tutor.cli import app
 from tutor.engine import expr as E
 from tutor.errors import TutorError
+from tutor.mistakes import degeneracy_checks
 
 KIND = "computational_graph"
 
@@ -258,3 +262,84 @@ def test_cli_bad_expression_is_one_line_on_stderr():
     result = CliRunner().invoke(app, ["solve", "graph-x-plus-yz", "--set", "expr=x.__class__"])
     assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.output
+
+
+# -- mistakes --------------------------------------------------------------------------------------------------
+def typed(v):
+    """A value as a student would type it, with enough digits to be held to it."""
+    if isinstance(v, dict):
+        return ", ".join(f"{k} = {typed(x)}" for k, x in v.items())
+    a = np.asarray(v, float)
+    if a.ndim == 0:
+        return f"{float(a):.10g}"
+    return "[" + ", ".join(typed(x) for x in a) + "]"
+
+
+def mark(problem, key, value, **earlier):
+    answers = {k: parse_answer(v if isinstance(v, str) else typed(v)) for k, v in {**earlier, key: value}.items()}
+    return next(m for m in check(problem, answers).marks if m.key == key)
+
+
+def named(problem, key, value, **earlier):
+    m = mark(problem, key, value, **earlier)
+    assert m.status == "wrong", (key, m.status)
+    return m.mistake.name if m.mistake else None
+
+
+NO_SWAP = "multiply gate: local gradient the input itself, not the other input"
+LOCAL_ONLY = "local gradient alone, upstream gradient not multiplied in"
+
+
+def test_mistake_multiply_gate_not_swapped():
+    # f = (x + y)·z at x = -2, y = 5, z = 4: q = 3; the right ∂f/∂z is q = 3, ∂f/∂x = ∂f/∂y = z = 4
+    x, y, z = -2, 5, 4
+    q = x + y
+    wrong = {"x": q * 1, "y": q * 1, "z": z * 1}  # each input of q·z given its own value as local gradient
+    problem = find_problem("graph-sum-times")
+    assert named(problem, "grad_z", wrong["z"]) == NO_SWAP
+    assert named(problem, "grads", wrong) == NO_SWAP
+
+
+def test_mistake_max_gate_to_the_smaller_input():
+    # f = 2·(x·y + max(z, w)) with z = 2 > w = -1: the notes' ∂f₂/∂z = 0 sends the gradient 2 to w instead
+    problem = find_problem("graph-max-gate")
+    name = "max gate: gradient sent to the smaller input"
+    assert named(problem, "grad_w", 2) == name
+    assert named(problem, "grad_z", 0) == name
+
+
+def test_mistake_upstream_gradient_left_out():
+    # ∂q/∂x = 1 for q = x + y, written as ∂f/∂x (the upstream ∂f/∂q = z = 4 not multiplied in)
+    problem = find_problem("graph-sum-times")
+    assert named(problem, "grad_x", 1) == LOCAL_ONLY
+    # sigmoid neuron: q7 = q6 + 1, so ∂q7/∂q6 = 1, and ∂f/∂q6 = 1 × ∂f/∂q7 = -1/q7²; without the upstream, 1
+    assert named(find_problem("graph-sigmoid-neuron"), "grad_q6", 1) == LOCAL_ONLY
+
+
+def test_mistake_divide_gate_sign_lost():
+    # f = 1/q7 with q7 = 1 + e^-1: ∂f/∂q7 = -1/q7², and +1/q7² without the minus
+    q7 = 1 + math.exp(-1)
+    problem = find_problem("graph-sigmoid-neuron")
+    assert named(problem, "grad_q7", 1 / q7 ** 2) == "divide gate: −a/b² without the minus sign"
+    # carried down the circuit: ∂f/∂w2 = σ(1 − σ) with the sign flipped
+    s = 1 / q7
+    assert named(problem, "grad_w2", -s * (1 - s)) == "divide gate: −a/b² without the minus sign"
+
+
+def test_rounded_right_values_and_carried_forward():
+    problem = find_problem("graph-sigmoid-neuron")
+    f = sigmoid(2 * -1 + -3 * -2 + -3)  # CS231n: 0.7311
+    assert mark(problem, "f", f"{f:.2f}").status == "correct"
+    assert mark(problem, "f", f"{f:.4f}").status == "correct"
+    assert mark(problem, "f", "0.7411").status == "wrong"
+    # a wrong q1 (x + y = 4 for 3) and then q2 = q1·z from it: carried forward
+    assert mark(find_problem("graph-sum-times"), "q2", 16, q1=4).status == "carried_forward"
+
+
+def test_degenerate_kinks():
+    (degenerate,) = degeneracy_checks(KIND)
+    tie = solve_params(KIND, expr="2*(x*y + max(z, w))", values={"x": 3, "y": -4, "z": 2, "w": 2})
+    assert "tie" in degenerate(tie)
+    assert "kink" in degenerate(solve_params(KIND, expr="relu(x)*y", values={"x": 0, "y": 2}))
+    assert degenerate(solve_params(KIND, expr="relu(x)*y", values={"x": 0.5, "y": 2})) is None
+    assert degenerate(solve(find_problem("graph-max-gate"))) is None

@@ -12,7 +12,10 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from conftest import solve_params
+from conftest import make_problem, solve_params
+from tutor.answers import parse_answer
+from tutor.api import find_problem
+from tutor.check import check as check_answers
 from tutor.cli import app
 from tutor.errors import TutorError
 from tutor.printers.latex import LatexPrinter
@@ -389,3 +392,71 @@ def test_cli_complex_is_one_line():
     r = CliRunner().invoke(app, ["solve", "eigen-2x2", "--set", "A=[[0, -1], [1, 0]]"])
     assert r.exit_code == 2
     assert len(r.stderr.strip().splitlines()) == 1 and "±i" in r.stderr
+
+
+# -- mistakes -------------------------------------------------------------------------------------------------------
+def marks(problem, **answers):
+    res = check_answers(problem, {k: parse_answer(t) for k, t in answers.items()})
+    return {m.key: m for m in res.marks}
+
+
+def as_text(value):
+    return json.dumps(np.round(np.asarray(value, float), 6).tolist())
+
+
+def named(problem, key, value, **before):
+    m = marks(problem, **before, **{key: as_text(value)})[key]
+    assert m.status == "wrong", (m.status, m.expected)
+    return m.mistake.name if m.mistake else None
+
+
+def test_eigen_mistakes_are_named():
+    defective = np.array([[1, 1, 1], [-1, -1, -1], [0, 0, 1]], float)
+    monic = np.poly(defective)  # numpy.poly gives det(λI − A): λ³ − λ² here
+    assert np.allclose(monic, [1, -1, 0, 0])
+    assert named(find_problem("eigen-3x3-defective"), "char_poly", monic) == "characteristic polynomial as det(λI − A)"
+    (a, b), (c, d) = NOTES_2X2
+    assert named(find_problem("eigen-2x2"), "char_poly", [1, -(a + d), a * d + b * c]) == "2×2 determinant as ad + bc"
+    roots = sorted(np.roots([1, -(a + d), a * d - b * c]).real, reverse=True)  # 6, −1
+    assert named(find_problem("eigen-2x2"), "eigenvalues", [-r for r in roots]) == \
+        "eigenvalues with their signs flipped"
+
+
+def test_eigen_right_values_to_2_and_4_decimals_and_carried_forward():
+    prob = make_problem("eigen", {"A": [[2, 1], [1, 1]]})
+    lam = [(3 + math.sqrt(5)) / 2, (3 - math.sqrt(5)) / 2]  # roots of λ² − 3λ + 1
+    for digits in (2, 4):
+        assert marks(prob, eigenvalues=as_text(np.round(lam, digits)))["eigenvalues"].status == "correct"
+    own = [(5 + math.sqrt(41)) / 2, (5 - math.sqrt(41)) / 2]  # from a slipped λ² − 5λ − 4
+    got = marks(find_problem("eigen-2x2"), char_poly="[1, -5, -4]", eigenvalues=as_text(own))
+    assert got["char_poly"].status == "wrong"
+    assert got["eigenvalues"].status == "carried_forward"
+
+
+def test_null_space_mistakes_are_named():
+    A = np.array([[2, -4], [1, -2], [-4, 8]], float)
+    m, n = A.shape
+    assert named(find_problem("null-space-rank-one"), "nullity", m - np.linalg.matrix_rank(A)) == \
+        "nullity as rows minus rank"
+    r = A[0] / A[0, 0]  # the one nonzero row of R: x₁ − 2x₂ = 0, so x₁ = 2x₂ and the basis is (2, 1)
+    assert named(find_problem("null-space-rank-one"), "basis", [r[1], 1]) == \
+        "pivot variables read off R without the minus sign"
+
+
+def test_null_space_a_slipped_rank_carries_forward():
+    got = marks(find_problem("null-space-rank-one"), rank="2", nullity="0")
+    assert got["rank"].status == "wrong"
+    assert got["nullity"].status == "carried_forward"
+
+
+def test_hessian_mistakes_are_named():
+    ill = find_problem("hessian-ill-conditioned")  # H = diag(200, 2)
+    assert named(ill, "condition_number", 2 / 200) == "condition number as λ_min/λ_max"
+    assert named(ill, "H", [[100, 0], [0, 1]]) == "Hessian with the factor 2 left out"
+    cross = make_problem("hessian", {"L": "3*w1^2 + 2*w1*w2 + w2^2"})  # H = [[6, 2], [2, 2]]
+    assert named(cross, "H", [[3, 1], [1, 1]]) == "Hessian with the factor 2 left out"
+
+
+def test_hessian_factor_two_does_not_apply_off_a_quadratic():
+    quartic = make_problem("hessian", {"L": "w1^4 + w2^2", "point": {"w1": 1, "w2": 1}})  # H = diag(12, 2)
+    assert named(quartic, "H", [[6, 0], [0, 1]]) is None

@@ -8,8 +8,12 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import solve_params
+from tutor.answers import parse_answer
+from tutor.api import find_problem, solve
+from tutor.check import check as check_answers
 from tutor.cli import app
 from tutor.errors import TutorError
+from tutor.mistakes import degeneracy_checks
 from tutor.printers.json import jsonable
 
 
@@ -168,3 +172,57 @@ def test_five_samples_problem_text():
     r = CliRunner().invoke(app, ["solve", "confusion-matrix-five-samples"])
     assert r.exit_code == 0, r.stderr
     assert "0 + 1 + 0 + 0 + 0" in r.stdout and "accuracy = 0.4" in r.stdout and "recall = 0.3333" in r.stdout
+
+
+# -- mistakes -------------------------------------------------------------------------------------------------------
+def marks(problem, **answers):
+    res = check_answers(problem, {k: parse_answer(t) for k, t in answers.items()})
+    return {m.key: m for m in res.marks}
+
+
+def named(problem, key, value, **before):
+    m = marks(problem, **before, **{key: json.dumps(np.round(np.asarray(value, float), 6).tolist())})[key]
+    assert m.status == "wrong", (m.status, m.expected)
+    return m.mistake.name if m.mistake else None
+
+
+SPAM = dict(TP=40, FP=10, FN=5, TN=45)  # [[40, 10], [5, 45]], predicted in rows (file 003)
+
+
+def test_precision_and_recall_swapped_is_named():
+    spam = find_problem("confusion-matrix-spam")
+    assert named(spam, "precision", SPAM["TP"] / (SPAM["TP"] + SPAM["FN"])) == "precision and recall swapped"
+    assert named(spam, "recall", SPAM["TP"] / (SPAM["TP"] + SPAM["FP"])) == "precision and recall swapped"
+
+
+def test_f1_as_the_arithmetic_mean_is_named():
+    five = find_problem("confusion-matrix-five-samples")  # TP 1, FP 1, FN 2, TN 1
+    assert named(five, "f1", (1 / 2 + 1 / 3) / 2) == "F1 as the mean of precision and recall"
+
+
+def test_confusion_matrix_read_transposed_is_named():
+    spam = find_problem("confusion-matrix-spam")
+    assert named(spam, "FP", 5) == "confusion matrix read transposed"
+    assert named(spam, "specificity", SPAM["TN"] / (SPAM["TN"] + SPAM["FN"])) == "confusion matrix read transposed"
+    five = find_problem("confusion-matrix-five-samples")
+    assert named(five, "confusion", [[1, 2], [1, 1]]) == "confusion matrix read transposed"  # [[TP, FN], [FP, TN]]
+
+
+def test_right_f1_to_2_and_4_decimals_is_correct_and_a_slip_carries_forward():
+    P, R = 40 / 50, 40 / 45
+    f1 = 2 * P * R / (P + R)
+    spam = find_problem("confusion-matrix-spam")
+    for digits in (2, 4):
+        assert marks(spam, f1=f"{f1:.{digits}f}")["f1"].status == "correct"
+    own = 2 * 0.75 * R / (0.75 + R)  # from a precision slipped to 0.75
+    got = marks(spam, precision="0.75", f1=f"{own:.4f}")
+    assert got["precision"].status == "wrong" and got["precision"].mistake is None
+    assert got["f1"].status == "carried_forward"
+
+
+def test_degenerate_without_true_positives():
+    none = solve_params("classification_metrics", TP=0, FP=3, FN=2, TN=5)
+    assert [c(none) for c in degeneracy_checks("classification_metrics")] == [
+        "no true positives: precision, recall and F1 are all 0 or undefined"]
+    assert [c(solve(find_problem("confusion-matrix-spam"))) for c in degeneracy_checks("classification_metrics")] \
+        == [None]

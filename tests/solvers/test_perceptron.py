@@ -12,10 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from conftest import solve_params
+from conftest import make_problem, solve_params
+from tutor.answers import parse_answer
+from tutor.api import find_problem, solve
 from tutor.bank import load_file
+from tutor.check import check, checkable, mistaken_solution
 from tutor.cli import app
 from tutor.errors import TutorError
+from tutor.mistakes import catalogue, degeneracy_checks, recompute
 
 BANK = Path(__file__).resolve().parents[2] / "problems" / "perceptrons"
 
@@ -360,3 +364,117 @@ def test_cli_network_json_has_every_layer():
     keys = [s["key"] for s in data["steps"]]
     assert keys[:4] == ["z1", "a1", "z2", "a2"] and "y" in keys and "realises" in keys
     assert data["answer"]["y"] == [[0], [1], [1], [0]]
+
+
+# -- mistakes --------------------------------------------------------------------------------------------------
+X4 = [[0, 0], [0, 1], [1, 0], [1, 1]]
+XOR_NET = [{"W": [[1, 1], [1, 1]], "b": [0, -1]}, {"W": [[1, -2]], "b": [0]}]
+
+
+def typed(v):
+    """A value as a student would type it, with enough digits to be held to it."""
+    a = np.asarray(v, float)
+    if a.ndim == 0:
+        return f"{float(a):.10g}"
+    return "[" + ", ".join(typed(x) for x in a) + "]"
+
+
+def mark(problem, key, value, **earlier):
+    answers = {k: parse_answer(v if isinstance(v, str) else typed(v)) for k, v in {**earlier, key: value}.items()}
+    return next(m for m in check(problem, answers).marks if m.key == key)
+
+
+def named(problem, key, value, **earlier):
+    m = mark(problem, key, value, **earlier)
+    assert m.status == "wrong", (key, m.status)
+    return m.mistake.name if m.mistake else None
+
+
+def test_mistake_fires_the_other_way_at_the_threshold():
+    # perceptron-and fires on z > 0 and rows 01 and 10 have z = 0 exactly: with ≥ they would fire
+    _, y_ge = neuron([1, 1], -1, X4, fires=">=")
+    assert y_ge == [0, 1, 1, 1]
+    assert named(find_problem("perceptron-and"), "y", y_ge).startswith("z exactly at the threshold")
+    # and the other way round: a neuron that fires on ≥, worked with >
+    p = make_problem("perceptron", {"w": [1, 1], "b": -1, "fires": ">="})
+    _, y_gt = neuron([1, 1], -1, X4, fires=">")
+    assert named(p, "y", y_gt).startswith("z exactly at the threshold")
+
+
+def test_mistake_bias_left_out_or_subtracted():
+    problem = find_problem("perceptron-and")  # w = [1, 1], b = -1
+    z_no_b, _ = neuron([1, 1], 0, X4)
+    z_minus_b, _ = neuron([1, 1], 1, X4)  # w·x − b with b = −1
+    assert z_no_b == [0, 1, 1, 2] and z_minus_b == [1, 2, 2, 3]
+    assert named(problem, "z", z_no_b) == "bias left out of z"
+    assert named(problem, "z", z_minus_b) == "bias subtracted, as if it were a threshold"
+
+
+def test_mistake_output_without_the_step():
+    z, _ = neuron([1, 1], -1.5, X4)  # perceptron-and-chapter
+    assert z == [-1.5, -0.5, -0.5, 0.5]
+    assert named(find_problem("perceptron-and-chapter"), "y", z) == "y = z, without the step function"
+
+
+def test_mistake_xor_read_as_or_in_both_kinds():
+    or_column = [GATE["OR"](row) for row in X4]
+    assert or_column == [0, 1, 1, 1]
+    assert named(find_problem("perceptron-xor"), "target", or_column) == "XOR read as inclusive OR"
+    assert named(find_problem("perceptron-xor-network"), "target", or_column) == "XOR read as inclusive OR"
+    # an AND problem's wrong target is not called an XOR slip
+    assert named(find_problem("perceptron-and"), "target", or_column) is None
+
+
+def test_network_mistakes():
+    problem = find_problem("perceptron-xor-network")
+    W1, b1 = np.array(XOR_NET[0]["W"], float), np.array(XOR_NET[0]["b"], float)
+    z1 = np.array(X4, float) @ W1.T + b1
+    # > vs ≥: row 00 has z = 0 at unit 1, row 01 and 10 at unit 2
+    _, acts_ge = forward(XOR_NET, X4, fires=">=")
+    assert named(problem, "a1", acts_ge[0]).startswith("z exactly at the threshold")
+    assert named(problem, "z1", np.array(X4, float) @ W1.T) == "bias left out of z"
+    assert named(problem, "a1", z1) == "step function skipped: a = z"
+
+
+def test_network_step_skipped_is_named_from_the_students_own_layer():
+    # a student who keeps a = z in layer 1 and then z2 from it: the second layer's a2 = z2 is the same slip
+    problem = find_problem("perceptron-xor-network")
+    W1, b1 = np.array(XOR_NET[0]["W"], float), np.array(XOR_NET[0]["b"], float)
+    a1 = np.array(X4, float) @ W1.T + b1
+    z2 = a1 @ np.array([[1.0, -2.0]]).T
+    m = mark(problem, "a2", z2, a1=a1, z2=z2)
+    assert m.status == "wrong" and m.mistake.name == "step function skipped: a = z"
+
+
+def test_right_value_rounded_and_carried_forward():
+    theta = find_problem("neuron-output-theta")  # z = 0.1 + 0.2 + 0.3 = 0.6
+    assert mark(theta, "z", "0.60").status == "correct"
+    assert mark(theta, "z", "0.6000").status == "correct"
+    # y from a student's own wrong z (bias left out in perceptron-and) is carried forward, not wrong again
+    m = mark(find_problem("perceptron-and"), "y", [0, 1, 1, 1], z=[0, 1, 1, 2])
+    assert m.status == "carried_forward"
+
+
+def test_every_mistake_changes_a_checkable_step_of_the_bank():
+    for kind in ("perceptron", "perceptron_network"):
+        solved = [(p, solve(p)) for p in map(load_file, sorted(BANK.glob("*.yaml"))) if p.kind == kind]
+        for m in catalogue(kind):
+            def changes(problem, sol, m=m):
+                if m.applies is not None and not m.applies(sol):
+                    return False
+                vals = recompute(sol if m.params is None else mistaken_solution(problem, {}, m), {}, m.rules)
+                return any(k in vals and not np.array_equal(vals[k], sol.values[k]) for k, _ in checkable(sol))
+
+            assert any(changes(problem, sol) for problem, sol in solved), (kind, m.name)
+
+
+def test_degenerate_z_on_the_threshold():
+    (check_one,) = degeneracy_checks("perceptron")
+    assert "row 2" in check_one(solve_params("perceptron", w=[1, 1], b=-1))  # z = 0 in row 01
+    assert check_one(solve_params("perceptron", w=[1, 1], b=-1.5)) is None
+    assert check_one(solve_params("perceptron", w=[1, 1], b=0, threshold=1, fires=">=")) is not None  # z = 1
+    (check_net,) = degeneracy_checks("perceptron_network")
+    assert "unit 1" in check_net(solve_params("perceptron_network", layers=XOR_NET))
+    half = [{"W": [[1, 1], [1, 1]], "b": [-0.5, -1.5]}, {"W": [[1, -2]], "b": [-0.5]}]
+    sol = solve_params("perceptron_network", layers=half, gate="XOR")
+    assert check_net(sol) is None and sol.value("realises").all()

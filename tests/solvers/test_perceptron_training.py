@@ -12,8 +12,12 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from conftest import solve_params
+from tutor.answers import parse_answer
+from tutor.api import find_problem
+from tutor.check import check
 from tutor.cli import app
 from tutor.errors import TutorError
+from tutor.mistakes import degeneracy_checks
 
 X4 = [[0, 0], [0, 1], [1, 0], [1, 1]]
 AND = dict(w0=[1.2, 0.6], b0=0, eta=0.5, inputs=X4, gate="AND", threshold=1, fires=">=", epochs=10)
@@ -25,8 +29,9 @@ def D(x):
     return Decimal(str(x))
 
 
-def train(w, b, eta, X, Y, threshold=0, fires=">", epochs=10):
-    """The perceptron rule, one example at a time, in Decimal: a record per example and per epoch."""
+def train(w, b, eta, X, Y, threshold=0, fires=">", epochs=10, no_x=False):
+    """The perceptron rule, one example at a time, in Decimal: a record per example and per epoch. no_x: the
+    catalogued slip of moving every weight by η(y − ŷ), whatever its input."""
     w, b, eta, t = [D(v) for v in w], D(b), D(eta), D(threshold)
     steps, errors = {}, []
     for k in range(1, epochs + 1):
@@ -36,7 +41,7 @@ def train(w, b, eta, X, Y, threshold=0, fires=">", epochs=10):
             yhat = 1 if (z > t if fires == ">" else z >= t) else 0
             e = y - yhat
             wrong += e != 0
-            w = [wi + eta * e * D(xi) for wi, xi in zip(w, x)]
+            w = [wi + eta * e * (1 if no_x else D(xi)) for wi, xi in zip(w, x)]
             b = b + eta * e
             steps[(k, i)] = (float(z), yhat, e, [float(v) for v in w], float(b))
         errors.append(wrong)
@@ -242,3 +247,80 @@ def test_cli_text_shows_the_notes_slips():
     assert "errors₁" in out and "y − ŷ" in out
     assert "The notes give 0.7 for entry 1 of w (epoch 2, example 2); the correct value is 1.2" in out
     assert "The notes give 0.2 for z (epoch 1, example 3)" in out
+
+
+# -- mistakes --------------------------------------------------------------------------------------------------
+def typed(v):
+    a = np.asarray(v, float)
+    if a.ndim == 0:
+        return f"{float(a):.10g}"
+    return "[" + ", ".join(typed(x) for x in a) + "]"
+
+
+def mark(problem, key, value, **earlier):
+    answers = {k: parse_answer(v if isinstance(v, str) else typed(v)) for k, v in {**earlier, key: value}.items()}
+    return next(m for m in check(problem, answers).marks if m.key == key)
+
+
+def named(problem, key, value, **earlier):
+    m = mark(problem, key, value, **earlier)
+    assert m.status == "wrong", (key, m.status)
+    return m.mistake.name if m.mistake else None
+
+
+def run(params, **changes):
+    p = {**params, **changes}
+    Y = p.get("y") or [int(all(r)) if p.get("gate") == "AND" else int(any(r)) for r in X4]
+    _, errors, w, b = train(p["w0"], p["b0"], p["eta"], X4, Y, p["threshold"], p["fires"], p["epochs"],
+                            p.get("no_x", False))
+    return errors, w, b
+
+
+def test_mistake_fires_the_other_way_at_the_threshold():
+    # the exercise fires on z ≥ 0 and z lands on 0 often; with > the run ends elsewhere
+    errors, w, b = run(EXERCISE, fires=">")
+    assert (errors, w, b) != run(EXERCISE)[:3]
+    problem = find_problem("perceptron-training-and-exercise")
+    assert named(problem, "b_final", b).startswith("z exactly at the threshold")
+    assert named(problem, "errors_e1", errors[0]).startswith("z exactly at the threshold")
+
+
+def test_mistake_weights_moved_without_their_input():
+    # the notes' own slip (epoch 2, row 01 of the AND run): w₁ moved although x₁ = 0
+    errors, w, b = run(AND, no_x=True)
+    right = run(AND)
+    assert len(errors) != len(right[0])
+    problem = find_problem("perceptron-training-and-chapter")
+    assert named(problem, "epochs_run", len(errors)) == "weights moved without the factor xᵢ"
+    assert named(problem, "b_final", b) == "weights moved without the factor xᵢ"
+
+
+def test_mistake_learning_rate_left_out():
+    errors, w, b = run(OR, eta=1)
+    assert w != run(OR)[1]
+    assert named(find_problem("perceptron-training-or-chapter"), "w_final", w) == "learning rate left out (η = 1)"
+
+
+def test_mistake_boundary_without_the_threshold():
+    _, w, b = run(OR)  # w = (0.6, 1.1), b = 0.5, θ = 1
+    problem = find_problem("perceptron-training-or-chapter")
+    assert named(problem, "boundary", [*w, b]) == "boundary w·x + b = 0, without the threshold"
+    # the right coefficients are (w, b − θ), to 2 or 4 decimals
+    assert mark(problem, "boundary", "[0.60, 1.10, -0.50]").status == "correct"
+    assert mark(problem, "boundary", "[0.6000, 1.1000, -0.5000]").status == "correct"
+
+
+def test_carried_forward_from_the_students_own_weights():
+    # a wrong w_final, then the outputs of that neuron: carried forward (z = 0.5, 1.6, 0.7, 1.8 against θ = 1)
+    problem = find_problem("perceptron-training-or-chapter")
+    m = mark(problem, "yhat_final", [0, 1, 0, 1], w_final=[0.2, 1.1])
+    assert m.status == "carried_forward"
+
+
+def test_degenerate_runs():
+    (degenerate,) = degeneracy_checks("perceptron_training")
+    assert "exactly on the threshold" in degenerate(solve_params("perceptron_training", **EXERCISE))
+    assert degenerate(solve_params("perceptron_training", **OR)) is None
+    xor = solve_params("perceptron_training", w0=[0, 0], b0=0.05, eta=0.1, gate="XOR", threshold=0, epochs=5)
+    assert "does not converge" in degenerate(xor)
+

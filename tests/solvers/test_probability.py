@@ -9,9 +9,13 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from conftest import solve_params
+from conftest import make_problem, solve_params
+from tutor.answers import parse_answer
+from tutor.api import find_problem, solve
+from tutor.check import check as check_answers
 from tutor.cli import app
 from tutor.errors import TutorError
+from tutor.mistakes import degeneracy_checks
 
 
 # -- conditional probability --------------------------------------------------------------------------------------
@@ -214,3 +218,71 @@ def test_three_coins_problem_records_the_notes_p_a():
     r = CliRunner().invoke(app, ["solve", "conditional-three-coins"])
     assert r.exit_code == 0, r.stderr
     assert "The notes give 3/8 for P(A)" in r.stdout and "TTT" in r.stdout
+
+
+# -- mistakes -------------------------------------------------------------------------------------------------------
+def marks(problem, **answers):
+    res = check_answers(problem, {k: parse_answer(t) for k, t in answers.items()})
+    return {m.key: m for m in res.marks}
+
+
+def named(problem, key, value, **before):
+    m = marks(problem, **before, **{key: f"{value:.6f}"})[key]
+    assert m.status == "wrong", (m.status, m.expected)
+    return m.mistake.name if m.mistake else None
+
+
+def test_conditional_probability_mistakes_are_named():
+    students = find_problem("conditional-students-passed")  # 50 students, 30 girls, 35 passed, 20 girls passed
+    assert named(students, "p_a_given_b", 20 / 30) == "P(B|A) instead of P(A|B)"
+    assert named(students, "p_a_given_b", 20 / 50) == "P(A ∩ B) taken for P(A|B)"
+    assert named(students, "p_a_given_b", 30 / 50) == "P(A) taken for P(A|B)"
+
+
+def test_conditional_mistakes_needing_p_a_do_not_apply_without_it():
+    prob = make_problem("conditional_probability", {"p_b": 0.5, "p_ab": 0.2})
+    assert named(prob, "p_a_given_b", 0.2) == "P(A ∩ B) taken for P(A|B)"
+    assert named(prob, "p_a_given_b", 0.5) is None
+
+
+def test_bayes_mistakes_are_named():
+    spam = find_problem("bayes-spam-filter")  # P(spam) 0.01, P(free|spam) 0.8, P(free|¬spam) 0.1
+    assert named(spam, "posterior", 0.8) == "P(E|H) taken for P(H|E)"
+    assert named(spam, "evidence", 0.8 + 0.1) == "priors left out (base-rate neglect)"
+    assert named(spam, "posterior", 0.8 / (0.8 + 0.1)) == "priors left out (base-rate neglect)"
+
+
+def test_right_values_to_2_and_4_decimals_are_correct_and_a_slip_carries_forward():
+    die = find_problem("expectation-die-six")
+    std = math.sqrt(1 / 6 - (1 / 6) ** 2)  # √5/6 = 0.3727
+    for digits in (2, 4):
+        assert marks(die, std_X=f"{std:.{digits}f}")["std_X"].status == "correct"
+    spam = find_problem("bayes-spam-filter")
+    got = marks(spam, evidence="0.108", posterior=f"{0.008 / 0.108:.4f}")  # P(E) slipped; posterior from it
+    assert got["evidence"].status == "wrong"
+    assert got["posterior"].status == "carried_forward"
+
+
+def test_expectation_mistakes_are_named():
+    die = find_problem("expectation-die-six")  # x = 0, 1 with p = 5/6, 1/6
+    assert named(die, "E_X", 5 / 6 + 1 / 6) == "E[X] as Σ p_i (the values left out)"
+    assert named(die, "E_X2", (1 / 6) ** 2) == "E[X²] as E[X]²"
+    x, p = np.array([1.0, 2.0, 3.0]), np.array([0.5, 0.25, 0.25])
+    prob = make_problem("expectation_variance", {"x": x.tolist(), "p": p.tolist()})
+    mean, second = float(x @ p), float(x**2 @ p)  # 1.75, 3.75
+    assert named(prob, "Var_X", second - mean) == "variance as E[X²] − E[X]"
+    assert named(prob, "Var_X", mean**2 - mean**2) == "E[X²] as E[X]²"
+
+
+def test_degenerate_variants():
+    checks = degeneracy_checks("conditional_probability")
+    assert [c(solve_params("conditional_probability", n=10, n_b=4, n_ab=4)) for c in checks] == ["P(A|B) is 0 or 1"]
+    assert [c(solve(find_problem("conditional-students-passed"))) for c in checks] == [None]
+    checks = degeneracy_checks("bayes")
+    certain = solve_params("bayes", prior=0.3, likelihood=0.9, likelihood_not=0)
+    assert [c(certain) is not None for c in checks] == [True]
+    assert [c(solve(find_problem("bayes-spam-filter"))) for c in checks] == [None]
+    checks = degeneracy_checks("expectation_variance")
+    assert [c(solve_params("expectation_variance", x=[1, 2], p=[1, 0])) for c in checks] == [
+        "a value with probability 0"]
+    assert [c(solve(find_problem("expectation-die-six"))) for c in checks] == [None]

@@ -7,7 +7,10 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from conftest import solve_params
+from conftest import make_problem, solve_params
+from tutor.answers import parse_answer
+from tutor.api import find_problem
+from tutor.check import check
 from tutor.cli import app
 from tutor.errors import TutorError
 
@@ -268,3 +271,75 @@ def test_cli_text_shows_the_working():
     r = CliRunner().invoke(app, ["solve", "rnn-two-steps"])
     assert r.exit_code == 0, r.stderr
     assert "tanh(-0.1)" in r.stdout and "0.2·1 + 0.2·2" in r.stdout and "Where the notes differ" in r.stdout
+
+
+# -- mistakes --------------------------------------------------------------------------------------------------
+def typed(v):
+    """A value as a student would type it, with enough digits to be held to it."""
+    a = np.asarray(v, float)
+    if a.ndim == 0:
+        return f"{float(a):.10g}"
+    return "[" + ", ".join(typed(x) for x in a) + "]"
+
+
+def mark(problem, key, value, **earlier):
+    answers = {k: parse_answer(v if isinstance(v, str) else typed(v)) for k, v in {**earlier, key: value}.items()}
+    return next(m for m in check(problem, answers).marks if m.key == key)
+
+
+def named(problem, key, value, **earlier):
+    m = mark(problem, key, value, **earlier)
+    assert m.status == "wrong", (key, m.status)
+    return m.mistake.name if m.mistake else None
+
+
+def test_rnn_mistakes():
+    problem = find_problem("rnn-two-steps")
+    W_xh, W_hh, W_hy = (np.array(LECTURE[k], float) for k in ("W_xh", "W_hh", "W_hy"))
+    x1, x2 = np.array(LECTURE["x"], float)
+    # without tanh: h_1 = z_1, then h_2 = z_2 from that h_1
+    h1 = W_xh @ x1
+    h2 = W_hh @ h1 + W_xh @ x2
+    assert named(problem, "h_1", h1) == "h_t without the tanh"
+    assert named(problem, "h_2", h2) == "h_t without the tanh"
+    assert named(problem, "y_2", W_hy @ h2) == "h_t without the tanh"
+    # the notes' tanh(W_hh h_1) + W_xh x_2 (h_1 = tanh(W_hh h_0) + W_xh x_1 = W_xh x_1 as h_0 = 0)
+    h2 = np.tanh(W_hh @ h1) + W_xh @ x2
+    assert named(problem, "h_2", h2) == "tanh around the recurrent term only"
+
+
+def test_rnn_rounded_and_carried_forward():
+    problem = find_problem("rnn-two-steps")
+    ref = rnn_reference(**LECTURE)
+    for digits in (2, 4):
+        assert mark(problem, "h_1", "[" + ", ".join(f"{v:.{digits}f}" for v in ref["h_1"]) + "]").status == "correct"
+    # the notes' h_1 (the lab's), then y_1 = W_hy h_1 from it: carried forward
+    h1 = np.array([-0.099, 0.834, 0.71])
+    y1 = np.array(LECTURE["W_hy"], float) @ h1
+    assert mark(problem, "y_1", y1, h_1=h1).status == "carried_forward"
+
+
+GRU = dict(x=[1, -1], h_prev=[0.5, -0.3], W_xz=[[0.2, 0.1], [0.3, -0.2]], W_hz=[[0.1, 0.0], [0.2, 0.1]],
+           W_xr=[[0.4, 0.1], [-0.3, 0.2]], W_hr=[[0.2, 0.3], [0.1, -0.1]], W_xh=[[0.5, -0.4], [0.1, 0.3]],
+           W_hh=[[0.3, 0.2], [-0.2, 0.4]], b_h=[0.1, -0.2])
+
+
+def gru_parts(reset_after=False, candidate=np.tanh):
+    P = {k: np.array(v, float) for k, v in GRU.items()}
+    x, h = P["x"], P["h_prev"]
+    z = 1 / (1 + np.exp(-(P["W_xz"] @ x + P["W_hz"] @ h)))
+    r = 1 / (1 + np.exp(-(P["W_xr"] @ x + P["W_hr"] @ h)))
+    a_h = P["W_xh"] @ x + (r * (P["W_hh"] @ h) if reset_after else P["W_hh"] @ (r * h)) + P["b_h"]
+    return z, a_h, candidate(a_h), h
+
+
+def test_gru_mistakes():
+    problem = make_problem("gru_step", GRU)
+    z, _, ht, h = gru_parts()
+    assert named(problem, "h", (1 - z) * h + z * ht) == "update gate mixed the other way round"
+    cho = make_problem("gru_step", {**GRU, "update": "cho"})
+    assert named(cho, "h", z * h + (1 - z) * ht) == "update gate mixed the other way round"
+    _, a_after, _, _ = gru_parts(reset_after=True)
+    assert named(problem, "a_h", a_after) == "reset gate applied after W_hh"
+    _, _, h_sig, _ = gru_parts(candidate=lambda a: 1 / (1 + np.exp(-a)))
+    assert named(problem, "h_tilde", h_sig) == "candidate through σ instead of tanh"

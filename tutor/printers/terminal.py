@@ -153,7 +153,7 @@ class TerminalPrinter:
 
     def step(self, solution: Solution, number: int, key: str) -> RenderableType:
         step = solution.steps[key]
-        title = Text.assemble((f"Step {number}. ", "bold magenta"), (step.title, "bold"),
+        title = Text.assemble((f"Step {number}. " if number else "Answer. ", "bold magenta"), (step.title, "bold"),
                               (f"  [{key}]", "dim"))
         body: list[RenderableType] = [self.chain(solution, key)]
         why = solution.explanation(key)
@@ -243,7 +243,8 @@ def check_report(printer: TerminalPrinter, result: Any) -> Iterator[RenderableTy
         if m.status == "carried_forward" and m.carried is not None:
             correct += f" (from your earlier values: {inline(m.carried, digits)})"
         table.add_row(str(m.number) if m.number else "answer", m.key, Text(label, style=style),
-                      Text(m.given.text if m.given is not None else ""), Text(correct))
+                      Text(m.given.text if m.given is not None else f"({m.detail})" if m.detail else ""),
+                      Text(correct))
     yield table
     first = result.first_wrong
     if first is not None:

@@ -10,7 +10,9 @@ import numpy as np
 from tutor.engine import expr as E
 from tutor.engine.expr import Num, Sym
 from tutor.engine.ops import Graph
+from tutor.engine.step import Solution
 from tutor.errors import TutorError
+from tutor.mistakes import Mistake, degenerate, mistakes
 from tutor.params import Param, Params
 from tutor.registry import solver
 from tutor.solvers import expect_matrix
@@ -87,3 +89,39 @@ def decision_boundary(p: Params, g: Graph) -> None:
                              "Each point's side of the boundary: the sign of g."))
     g.conventions.append("g(x) = θ₀ + θ·x with the bias θ₀ = b; some texts write w·x − θ with a threshold θ = −b. "
                          "PyTorch's nn.Linear computes the same x·wᵀ + b.")
+
+
+# -- the catalogue of mistakes (tutor check / tutor quiz name them when a student's number matches) -------------
+def _norm_with_bias(v: Any) -> float:
+    w = np.asarray(v["w"], float)
+    return float(np.sqrt(float(v["b"]) ** 2 + np.sum(w * w)))
+
+
+mistakes(
+    "decision_boundary",
+    Mistake("distance taken as |θ₀|, not divided by ‖w‖",
+            "θ₀ = b is g's value at the origin, not a distance: g changes by ‖w‖ per unit of distance across the "
+            "boundary, so the distance is |b|/‖w‖ (θ₀ alone only when ‖w‖ = 1).",
+            rules={"distance": lambda v: abs(float(v["b"]))}),
+    Mistake("‖w‖ without the square root",
+            "‖w‖ = √(Σ wᵢ²): Σ wᵢ² alone is the squared length, and dividing by it shrinks the normal and the "
+            "distance too much.",
+            rules={"norm": lambda v: float(np.sum(np.asarray(v["w"], float) ** 2))}),
+    Mistake("‖w‖ with the bias θ₀ included",
+            "The normal is (θ₁, …, θₙ), the coefficients of the xᵢ; the bias θ₀ moves the boundary but does not "
+            "tilt it, so it is not part of ‖w‖.",
+            rules={"norm": _norm_with_bias}),
+    Mistake("intercepts as b/wᵢ, the minus sign lost",
+            "On axis i, wᵢxᵢ + b = 0 gives xᵢ = −b/wᵢ: the bias moves to the other side with its sign changed.",
+            rules={"intercepts": lambda v: float(v["b"]) / np.asarray(v["w"], float)}),
+)
+
+
+def _point_on_boundary(solution: Solution) -> str | None:
+    if "g" not in solution.values:
+        return None
+    on = np.flatnonzero(np.asarray(solution.values["g"], float) == 0)
+    return f"point {int(on[0]) + 1} lies exactly on the boundary (g = 0)" if on.size else None
+
+
+degenerate("decision_boundary", _point_on_boundary)

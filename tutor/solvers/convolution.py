@@ -16,7 +16,9 @@ import numpy as np
 from tutor.engine import expr as E
 from tutor.engine.expr import Expr, Num, Sym
 from tutor.engine.ops import Graph, Node
+from tutor.engine.step import Solution
 from tutor.errors import TutorError, did_you_mean
+from tutor.mistakes import Mistake, degenerate, mistakes
 from tutor.params import Param, Params, describe, to_integer
 from tutor.registry import solver
 
@@ -317,15 +319,20 @@ def _word_explain(word: str) -> str:
     }[word]
 
 
+def _conv_out_size(xv: Any, Kv: Any, pv: Any, sv: Any, plus: int = 1) -> Any:
+    """[h_out, w_out] of conv2d, ⌊(n + 2p − f)/s⌋ + plus per dimension; for a 1-D signal just the length.
+    `plus` is 0 only for the catalogued mistake that leaves out the +1."""
+    (H, W), (fh, fw) = np.shape(xv), np.shape(Kv)
+    ph, pw = _padding_amounts(pv, xv, Kv)
+    sh, sw = _pair(sv)
+    if H == 1 and fh == 1:
+        return _out_size(W, pw, fw, sw) - 1 + plus
+    return np.array([_out_size(H, ph, fh, sh), _out_size(W, pw, fw, sw)], dtype=int) - 1 + plus
+
+
 def _conv_out_size_step(g: Graph, xn: Node, Kn: Node, pn: Node, sn: Node, one_d: bool) -> Node:
     """[h_out, w_out]; for a 1-D signal (a 1-row x and K) just the length."""
-    def rule(xv: Any, Kv: Any, pv: Any, sv: Any) -> Any:
-        (H, W), (fh, fw) = np.shape(xv), np.shape(Kv)
-        ph, pw = _padding_amounts(pv, xv, Kv)
-        sh, sw = _pair(sv)
-        if H == 1 and fh == 1:
-            return _out_size(W, pw, fw, sw)
-        return np.array([_out_size(H, ph, fh, sh), _out_size(W, pw, fw, sw)], dtype=int)
+    rule = _conv_out_size
 
     def show(xv: Any, Kv: Any, pv: Any, sv: Any) -> list[Expr]:
         (H, W), (fh, fw) = np.shape(xv), np.shape(Kv)
@@ -963,6 +970,8 @@ def conv_parameters(p: Params, g: Graph) -> None:
         if wrong:
             raise TutorError(f"a {kind} layer has no {wrong[0]!r}; its fields are {', '.join(allowed)}",
                              field=f"{here}.{wrong[0]}")
+        if not bias:  # a given, so that a wrong method recomputing the count knows the layer has no biases
+            g.given(f"bias_{k}", 0, _sym("bias", k), "no biases in this layer (bias: false)")
         if kind == "fc":
             count, cur = _fc_layer(g, spec, k, here, cur, state, bias)
             counts.append(count)
@@ -1193,3 +1202,186 @@ def conv_multiplications(p: Params, g: Graph) -> None:
     g.conventions.append("Multiplications only, one per weight per output entry, as the notes count them (a "
                          "multiply-add counts once; the additions and the biases are not counted). FLOP counts "
                          "that count the additions too are about twice these.")
+
+
+# -- the catalogue of mistakes (tutor check / tutor quiz name them when a student's number matches) -------------
+# A rule gets every value computed so far (givens included) and returns the step's value under the wrong method.
+def _asymmetric(K: Any) -> bool:
+    """Flipping the kernel changes it (a kernel symmetric under a 180° turn gives the same y either way)."""
+    Ka = np.atleast_2d(np.asarray(K, float))
+    return not np.array_equal(Ka, Ka[::-1, ::-1])
+
+
+def _pool_size(xv: Any, fv: Any, sv: Any, plus: int = 1) -> np.ndarray:
+    _, oh, ow = _pool_windows(xv, fv, sv)
+    return np.array([oh, ow], dtype=int) - 1 + plus
+
+
+def _whole_part(q: Any, rounding: str) -> Any:
+    """⌊q⌋ or ⌈q⌉ per dimension, as an int or an int vector."""
+    a = np.asarray(q, float)
+    r = np.floor(a + 1e-9) if rounding == "floor" else np.ceil(a - 1e-9)
+    out = r.astype(int)
+    return out if out.ndim else int(out)
+
+
+def _size_rules(wrong: Callable[[Any], Any]) -> dict[str, Callable[[Any], Any]]:
+    """Rules for every output size of conv_output_size: `out` of a single layer and `n_k` of layer k, from q."""
+    def out(v: Any) -> Any:
+        if "q" in v:
+            return wrong(v["q"])
+        last = max(k for k in range(1, MAX_LAYERS + 1) if f"n_{k}" in v)
+        return v[f"n_{last}"]  # several layers: the size after the last, already worked the wrong way
+
+    rules: dict[str, Callable[[Any], Any]] = {"out": out}
+    for k in range(1, MAX_LAYERS + 1):
+        rules[f"n_{k}"] = lambda v, k=k: wrong(v[f"q_{k}"])
+    return rules
+
+
+def _same_from_n(v: Any, k: int | None) -> Any:
+    """The 'same' padding solved wrongly as p = (n − f + 1)/2 (the notes' slip); only for 'same' padding."""
+    word, f = (v["padding"], v["f"]) if k is None else (v[f"padding_{k}"], v[f"f_{k}"])
+    if word != "same":
+        raise ValueError("not 'same' padding")
+    n = v["n"] if k is None or k == 1 else v[f"n_{k - 1}"]
+    return _per_dim(lambda nn, ff: (nn - ff + 1) / 2, n, f)
+
+
+def _channels_before(v: Any, k: int) -> int:
+    """The depth (or features) that layer k of conv_parameters receives."""
+    for j in range(k - 1, 0, -1):
+        for key in (f"units_{j}", f"shape_{j}", f"filters_{j}"):
+            if key in v:
+                return _last(v[key])
+    return _last(v["input"])
+
+
+def _layer_count(v: Any, k: int, *, depth: bool = True, biases: bool = True) -> int:
+    """Layer k's learnable parameters; depth=False forgets that a filter spans the input channels, biases=False
+    leaves the biases out."""
+    has_bias = biases and f"bias_{k}" not in v
+    if f"filters_{k}" in v:
+        fh, fw = _pair(v[f"f_{k}"])
+        cout = _last(v[f"filters_{k}"])
+        cin = _channels_before(v, k) if depth else 1
+        return fh * fw * cin * cout + (cout if has_bias else 0)
+    if f"units_{k}" in v:
+        n_in = _last(v[f"flat_{k}"]) if f"flat_{k}" in v else _channels_before(v, k)
+        units = _last(v[f"units_{k}"])
+        return n_in * units + (units if has_bias else 0)
+    return 0  # pooling
+
+
+def _count_rules(**how: bool) -> dict[str, Callable[[Any], Any]]:
+    return {f"params_{k}": lambda v, k=k: _layer_count(v, k, **how) for k in range(1, MAX_LAYERS + 1)}
+
+
+def _flat_without_depth(v: Any, k: int) -> int:
+    src = v[f"shape_{k - 1}"] if f"shape_{k - 1}" in v else v["input"]
+    h, w, _ = (int(round(t)) for t in np.asarray(src, float).ravel())
+    return h * w
+
+
+mistakes(
+    "conv2d",
+    Mistake("kernel flipped (true convolution)",
+            "A CNN's convolution slides the kernel as written (cross-correlation, what PyTorch's conv2d computes); "
+            "rotating it 180° first is the convolution of signal processing (scipy.signal.convolve2d).",
+            params=lambda p: {"mode": CONVOLUTION},
+            applies=lambda sol: sol.values["mode"] == CROSS_CORRELATION and _asymmetric(sol.values["K"])),
+    Mistake("kernel not flipped",
+            "A true convolution rotates the kernel 180° (rows in reverse order, each row reversed) before it "
+            "slides; sliding it as written is cross-correlation.",
+            params=lambda p: {"mode": CROSS_CORRELATION},
+            applies=lambda sol: sol.values["mode"] == CONVOLUTION and _asymmetric(sol.values["K"])),
+    Mistake("output size without the +1",
+            "(n + 2p − f)/s, rounded down, counts the moves of the window; its first position is not a move, so "
+            "the output has ⌊(n + 2p − f)/s⌋ + 1 entries per dimension.",
+            rules={"out_size": lambda v: _conv_out_size(v["x"], v["K"], v["p"], v["s"], plus=0)}),
+    Mistake("padding left out",
+            "The p rings of zeros are part of the input the kernel slides over: pad first, so the output has "
+            "⌊(n + 2p − f)/s⌋ + 1 entries per dimension and the border windows take in zeros.",
+            params=lambda p: {"p": 0}),
+)
+
+mistakes(
+    "conv_output_size",
+    Mistake("output size without the +1",
+            "(n + 2p − f)/s, rounded down, counts the moves of the window; its first position is not a move, so "
+            "n_out = ⌊(n + 2p − f)/s⌋ + 1.",
+            rules=_size_rules(lambda q: _whole_part(q, "floor"))),
+    Mistake("rounded up instead of down",
+            "A window must fit inside the padded input, so a last partial move does not count: ⌊(n + 2p − f)/s⌋ "
+            "+ 1, as nn.Conv2d. Rounding up is nn.MaxPool2d(ceil_mode=True), and only when asked for.",
+            rules=_size_rules(lambda q: _whole_part(q, "ceil") + 1)),
+    Mistake("'same' padding as (n − f + 1)/2",
+            "'Same' keeps the size: n + 2p − f + 1 = n gives p = (f − 1)/2, which does not depend on n; "
+            "(n − f + 1)/2 is half the unpadded output size.",
+            rules={"p": lambda v: _same_from_n(v, None),
+                   **{f"p_{k}": lambda v, k=k: _same_from_n(v, k) for k in range(1, MAX_LAYERS + 1)}}),
+)
+
+mistakes(
+    "pooling",
+    Mistake("output size without the +1",
+            "(n − f)/s, rounded down, counts the moves of the window; its first position is not a move, so the "
+            "output has ⌊(n − f)/s⌋ + 1 entries per dimension.",
+            rules={"out_size": lambda v: _pool_size(v["x"], v["f"], v["s"], plus=0)}),
+    Mistake("mean instead of max",
+            "Max pooling keeps each window's largest entry; the mean of the window is average pooling.",
+            params=lambda p: {"mode": "avg"}),
+    Mistake("stride taken as the window size",
+            "The window moves s entries at a time, as given; s = f (windows side by side, nn.MaxPool2d(f)'s "
+            "default) holds only when no stride is given.",
+            params=lambda p: {"s": p["f"]}),
+)
+
+mistakes(
+    "conv_parameters",
+    Mistake("filter depth left out",
+            "Each filter spans every input channel: f_h·f_w·c_in weights, not f_h·f_w (a 3×3 filter on an RGB "
+            "input has 3·3·3 = 27), plus one bias per filter.",
+            rules=_count_rules(depth=False)),
+    Mistake("biases left out",
+            "Every filter of a conv layer has one bias and every unit of a fully-connected layer one: add c_out "
+            "(or n_out) to the weights.",
+            rules=_count_rules(biases=False)),
+    Mistake("flattened without the depth",
+            "A fully-connected layer after a volume h×w×c takes every entry of it: h·w·c inputs, one per entry of "
+            "every feature map, not h·w.",
+            rules={f"flat_{k}": lambda v, k=k: _flat_without_depth(v, k) for k in range(1, MAX_LAYERS + 1)}),
+)
+
+mistakes(
+    "conv_multiplications",
+    Mistake("one output without the input channels",
+            "One output entry is one filter on one window, and the filter spans all c_in input channels: "
+            "f_h·f_w·c_in multiplications, not f_h·f_w.",
+            rules={"per_output": lambda v: int(np.prod(_pair(v["f"])))}),
+    Mistake("output depth taken from the input",
+            "The output has one feature map per filter: h_out·w_out·c_out entries. c_in is the depth of each "
+            "filter, not of the output.",
+            rules={"outputs": lambda v: int(np.prod([int(round(t)) for t in np.asarray(v["out"], float)[:2]]))
+                   * _last(v["input"])}),
+    Mistake("bottleneck's convolution over all input channels",
+            "After the 1×1 bottleneck the volume has only b channels, so each f×f filter of the next convolution "
+            "spans b channels: h_out·w_out·c_out·f_h·f_w·b, not ·c_in.",
+            rules={"mults_expand": lambda v: int(np.prod([int(round(t)) for t in np.asarray(v["out"], float)]))
+                   * int(np.prod(_pair(v["f"]))) * _last(v["input"])}),
+)
+
+
+def _no_output(sol: Solution) -> str | None:
+    return "every output is 0" if not np.any(np.asarray(sol.values["y"], float)) else None
+
+
+def _pool_tie(sol: Solution) -> str | None:
+    if sol.values["mode"] != "max":
+        return None
+    wins, _, _ = _pool_windows(sol.values["x"], sol.values["f"], sol.values["s"])
+    return "a tie for the largest entry of a window" if any(np.sum(w == w.max()) > 1 for _, _, w in wins) else None
+
+
+degenerate("conv2d", _no_output)
+degenerate("pooling", _pool_tie)

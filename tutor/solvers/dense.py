@@ -15,7 +15,10 @@ import numpy as np
 from tutor.engine import expr as E
 from tutor.engine.expr import Expr, Num, Sym
 from tutor.engine.ops import EXPAND_MAX_ELEMENTS, EXPAND_MAX_TERMS, Graph, Node
+from tutor.engine.step import Solution
+from tutor.engine.ops import sigmoid as _sigmoid
 from tutor.errors import TutorError, did_you_mean
+from tutor.mistakes import Mistake, degenerate, mistakes
 from tutor.params import Param, Params, describe, to_integer, to_matrix, to_number, to_vector
 from tutor.registry import solver
 from tutor.solvers import expect_matrix, expect_vector, shape_text
@@ -33,6 +36,12 @@ WEIGHT_CONVENTION = ("W⁽ᵏ⁾ is out × in (one row per unit, one column per 
                      "same numbers transposed (in × out).")
 
 _SUP = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+# Not a parameter: a catalogued mistake (end of this module) re-solves the problem with this key naming a wrong
+# method, where the wrong rule depends on a layer's activation, which the values a tutor.mistakes rule receives do
+# not carry.
+WRONG_METHOD = "_wrong_method"
+SIGMOID_SIGN, SOFTMAX_UNNORMALISED = "sigmoid sign", "softmax unnormalised"
+MAX_LAYERS = 64  # the wrong rules keyed by layer are declared for layers 1..MAX_LAYERS
 
 
 def _tag(k: int) -> str:
@@ -183,9 +192,13 @@ def _explain_softmax(z: Any, a: Any) -> str:
             f"{float(np.sum(a)):.6g}, a probability over the {np.size(z)} classes.")
 
 
-def _activate(g: Graph, k: int, act: str, z: Node, last: bool) -> Node:
+def _activate(g: Graph, k: int, act: str, z: Node, last: bool, method: str | None = None) -> Node:
     key, sym = f"a{k}", _ksym("a", k)
     title = f"Layer {k} activation: {ACTIVATION_NAMES[act]}" + (" (the output)" if last else "")
+    if method == SIGMOID_SIGN and act == "sigmoid":  # catalogued wrong methods (end of this module)
+        return g.elementwise(key, title, "σ", lambda v: _sigmoid(-np.asarray(v, float)), z, sym)
+    if method == SOFTMAX_UNNORMALISED and act == "softmax":
+        return g.elementwise(key, title, "exp", np.exp, z, sym)
     if act == "relu":
         return g.elementwise(key, title, "ReLU", _relu, z, sym, _explain_relu)
     if act == "sigmoid":
@@ -206,7 +219,7 @@ class Built:
     a: Node
 
 
-def _forward(g: Graph, x: Node, layers: list[Layer], zero_bias_given: bool) -> list[Built]:
+def _forward(g: Graph, x: Node, layers: list[Layer], zero_bias_given: bool, method: str | None = None) -> list[Built]:
     """z⁽ᵏ⁾ and a⁽ᵏ⁾ for every layer. Without a b, a layer's bias is left out of the working, or (for backprop,
     where b is learned too) taken as a given zero vector."""
     prev, out = x, []
@@ -224,7 +237,7 @@ def _forward(g: Graph, x: Node, layers: list[Layer], zero_bias_given: bool) -> l
                      f"Each unit's row of W{_tag(k)} times the layer's input {inp}"
                      + (f", plus its bias from b{_tag(k)}" if b is not None else " (no bias)")
                      + f": one number per unit ({_plural(units, 'unit')}).")
-        a = _activate(g, k, layer.activation, z, k == L)
+        a = _activate(g, k, layer.activation, z, k == L, method)
         out.append(Built(W, b, z, a))
         prev = a
     return out
@@ -262,7 +275,7 @@ def dense_forward(p: Params, g: Graph) -> None:
     x = p["x"]
     layers = _read_layers(p["layers"], len(x))
     xn = g.given("x", x, Sym("x"), "the input, a⁽⁰⁾")
-    built = _forward(g, xn, layers, zero_bias_given=False)
+    built = _forward(g, xn, layers, zero_bias_given=False, method=p.get(WRONG_METHOD))
     _output(g, built[-1].a, len(layers))
     g.conventions.append(WEIGHT_CONVENTION)
     _bias_conventions(g, layers, learned=False)
@@ -781,3 +794,108 @@ def autoencoder(p: Params, g: Graph) -> None:
     missing = [name for name in ("b_e", "b_d") if name not in p]
     if missing:
         g.conventions.append(f"No {' or '.join(missing)} given: taken as zero and left out of the working.")
+
+
+# -- the catalogue of mistakes (tutor check / tutor quiz name them when a student's number matches) -------------
+def _z_without_bias(k: int) -> Any:
+    def rule(v: Any) -> np.ndarray:
+        a = v["x"] if k == 1 else v[f"a{k - 1}"]
+        return np.asarray(v[f"W{k}"], float) @ np.asarray(a, float)
+
+    return rule
+
+
+def _value_of(key: str) -> Any:
+    return lambda v: v[key]
+
+
+def _uphill(param: str) -> Any:
+    """θ + η∂L/∂θ: the update with the wrong sign."""
+    return lambda v: np.asarray(v[param], float) + float(v["eta"]) * np.asarray(v[f"dL_d{param}"], float)
+
+
+_SWAP_HALF = {"mse": "half_mse", "half_mse": "mse", "sse": "half_sse", "half_sse": "sse"}
+_SWAP_MEAN = {"mse": "sse", "sse": "mse", "half_mse": "half_sse", "half_sse": "half_mse"}
+
+
+def _swapped(table: dict[str, str]) -> Any:
+    def change(p: dict[str, Any]) -> dict[str, Any]:
+        return {"loss": table[p["loss"]]}  # a KeyError (bce) leaves the mistake out: it does not apply
+
+    return change
+
+
+HALF_SWAPPED = Mistake(
+    "the ½ of the squared error added or dropped",
+    "The loss here is written with (or without) a ½ in front of the squared error: the ½ convention halves the "
+    "loss and its gradient. Use the loss exactly as the problem defines it (PyTorch's MSELoss has no ½).",
+    params=_swapped(_SWAP_HALF))
+
+mistakes(
+    "dense_forward",
+    Mistake("bias left out of z",
+            "z⁽ᵏ⁾ = W⁽ᵏ⁾a⁽ᵏ⁻¹⁾ + b⁽ᵏ⁾: each unit adds its own bias after the weighted sum.",
+            rules={f"z{k}": _z_without_bias(k) for k in range(1, MAX_LAYERS + 1)}),
+    Mistake("σ(z) as 1/(1 + eᶻ), the minus sign lost",
+            "σ(z) = 1/(1 + e⁻ᶻ): a positive z gives more than ½. 1/(1 + eᶻ) is σ(−z) = 1 − σ(z), the other side.",
+            params=lambda p: {WRONG_METHOD: SIGMOID_SIGN}),
+    Mistake("softmax without dividing by the sum: e^zᵢ",
+            "softmax(z)ᵢ = e^zᵢ / Σⱼ e^zⱼ: the exponentials are only the numerators; dividing by their sum makes "
+            "the outputs positive numbers that add up to 1.",
+            params=lambda p: {WRONG_METHOD: SOFTMAX_UNNORMALISED}),
+)
+
+mistakes(
+    "parameter_count",
+    Mistake("biases forgotten",
+            "Every unit of every layer has one bias besides its weights: a layer of n_out units on n_in inputs "
+            "learns n_in·n_out + n_out parameters.",
+            rules={f"params_{k}": _value_of(f"weights_{k}") for k in range(1, MAX_LAYERS + 1)}),
+    Mistake("biases counted for the inputs too",
+            "The inputs are not a layer: they have no weights and no biases. Only the units of layers 1 to L have "
+            "a bias each.",
+            rules={"biases": lambda v: sum(_sizes(v)), "total": lambda v: v["weights"] + sum(_sizes(v))}),
+)
+
+
+def _sizes(v: Any) -> list[int]:
+    out, k = [], 0
+    while f"n{k}" in v:
+        out.append(int(v[f"n{k}"]))
+        k += 1
+    return out
+
+
+mistakes(
+    "network_backprop",
+    HALF_SWAPPED,
+    Mistake("update in the direction of the gradient (W + η∂L/∂W)",
+            "Gradient descent steps against the gradient, W ← W − η∂L/∂W, to make the loss smaller; adding it "
+            "climbs the loss.",
+            rules={f"{name}{k}_new": _uphill(f"{name}{k}") for k in range(1, MAX_LAYERS + 1) for name in ("W", "b")}),
+)
+
+mistakes(
+    "autoencoder",
+    HALF_SWAPPED,
+    Mistake("mean and sum of the squared errors mixed up",
+            "The loss is either the sum Σ(x̂ᵢ − xᵢ)² or the mean (1/n)Σ(x̂ᵢ − xᵢ)² over the n entries; the problem "
+            "says which (‖x̂ − x‖² is the sum).",
+            params=_swapped(_SWAP_MEAN)),
+)
+
+
+# -- degenerate variants (tutor quiz) ------------------------------------------------------------------------
+def _relu_kink(solution: Solution) -> str | None:
+    """A ReLU unit with z exactly 0: ReLU′(0) is a convention, not a derivative."""
+    k = 1
+    while f"z{k}" in solution.values:
+        if f"fprime{k}" in solution.steps and "ReLU" in solution.steps[f"fprime{k}"].title:
+            at = np.flatnonzero(np.asarray(solution.values[f"z{k}"], float) == 0)
+            if at.size:
+                return f"z{k} is exactly 0 at unit {int(at[0]) + 1}, where ReLU has no derivative"
+        k += 1
+    return None
+
+
+degenerate("network_backprop", _relu_kink)

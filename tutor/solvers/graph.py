@@ -29,11 +29,18 @@ from tutor import safe_expr as S
 from tutor.engine import expr as E
 from tutor.engine.expr import Expr, Num, Sym
 from tutor.engine.ops import Graph, Node
+from tutor.engine.step import Solution
 from tutor.errors import TutorError, did_you_mean
+from tutor.mistakes import Mistake, degenerate, mistakes
 from tutor.params import Param, Params
 from tutor.registry import solver
 
 TIES = ("split", "first", "second")
+# Not a parameter: a catalogued mistake (end of this module) re-solves the problem with this key naming a wrong
+# method, since a wrong local gradient depends on the gate, which the values a tutor.mistakes rule receives do not
+# carry.
+WRONG_METHOD = "_wrong_method"
+NO_SWAP, MAX_TO_LOSER, DIV_SIGN, LOCAL_ONLY = "multiply no swap", "max to loser", "divide sign", "local only"
 
 PARAMS = [
     Param("expr", "expression", "the function, e.g. (x+y)*z or 1/(1+exp(-(w0*x0+w1*x1+w2))): numbers, variables, "
@@ -190,8 +197,9 @@ def local_formula(gate: Gate, j: int, a: list[Expr], vals: tuple[float, ...], ti
     return None  # relu, max, min
 
 
-def local_value(gate: Gate, j: int, args: tuple[float, ...], tie: str) -> float:
-    """The number ∂gate/∂(operand j) at these operand values (safe_expr's local derivative rules)."""
+def local_value(gate: Gate, j: int, args: tuple[float, ...], tie: str, method: str | None = None) -> float:
+    """The number ∂gate/∂(operand j) at these operand values (safe_expr's local derivative rules); with a
+    catalogued wrong `method` (see WRONG_METHOD), the number that method gives."""
     if gate.op == "**" and j == 1 and args[0] <= 0:
         raise TutorError(f"gate {gate.text()}: the gradient into the exponent, aᵇ·ln a, needs a base a > 0, and "
                          f"here a = {args[0]:g}", field="values")
@@ -206,7 +214,18 @@ def local_value(gate: Gate, j: int, args: tuple[float, ...], tie: str) -> float:
         shown = ", ".join(f"{o.label} = {v:g}" for o, v in zip(gate.operands, args) if o.node is not None)
         raise TutorError(f"the local gradient of gate {gate.text()} is infinite or undefined at {shown}; "
                          "choose values where the function is differentiable", field="values")
-    return float(d)
+    return wrong_local(gate, j, args, float(d), method) if method else float(d)
+
+
+def wrong_local(gate: Gate, j: int, args: tuple[float, ...], d: float, method: str) -> float:
+    """The local gradient as a catalogued wrong method takes it (the right one `d` where it changes nothing)."""
+    if method == NO_SWAP and gate.op == "*":
+        return args[j]  # the input's own value, not the other input's
+    if method == MAX_TO_LOSER and gate.op in ("max", "min") and args[0] != args[1]:
+        return 1.0 - d  # all of the gradient to the input that did not win
+    if method == DIV_SIGN and gate.op == "/" and j == 1:
+        return -d
+    return d
 
 
 def local_words(gate: Gate, j: int, args: tuple[float, ...], tie: str) -> str:
@@ -315,7 +334,7 @@ def check_values(text: str, variables: list[str], values: dict[str, float]) -> N
 def computational_graph(p: Params, g: Graph) -> None:
     """Forward pass gate by gate (q1, q2, ..., f), then the backward pass: at every gate, ∂f/∂input = local
     gradient × upstream gradient; a variable used more than once sums its contributions."""
-    text, values, tie = p["expr"], p["values"], p["tie"]
+    text, values, tie, method = p["expr"], p["values"], p["tie"], p.get(WRONG_METHOD)
     tree, variables = parse_circuit(text, values)
     check_values(text, variables, values)
 
@@ -429,11 +448,11 @@ def computational_graph(p: Params, g: Graph) -> None:
             out = []
             for gate, j in contribs:
                 args = gate.args(env)
-                out.append((gate, j, args, local_value(gate, j, args, tie), env[gate.upstream.key]))
+                out.append((gate, j, args, local_value(gate, j, args, tie, method), env[gate.upstream.key]))
             return out
 
         def rule(*vals: float) -> float:
-            total = math.fsum(loc * up for _, _, _, loc, up in terms(vals))
+            total = math.fsum(loc * (1.0 if method == LOCAL_ONLY else up) for _, _, _, loc, up in terms(vals))
             if not math.isfinite(total):
                 raise TutorError(f"the gradient {sym.text} overflows at these values", field="values")
             return total
@@ -518,3 +537,46 @@ def computational_graph(p: Params, g: Graph) -> None:
 
 def _sum(terms: Sequence[Expr]) -> Expr:
     return terms[0] if len(terms) == 1 else E.Add(tuple(terms))
+
+
+# -- the catalogue of mistakes (tutor check / tutor quiz name them when a student's number matches) -------------
+mistakes(
+    "computational_graph",
+    Mistake("multiply gate: local gradient the input itself, not the other input",
+            "For q = a·b, ∂q/∂a = b and ∂q/∂b = a: the multiply gate swaps its inputs, so each input's gradient is "
+            "the upstream gradient times the OTHER input's value.",
+            params=lambda p: {WRONG_METHOD: NO_SWAP}),
+    Mistake("max gate: gradient sent to the smaller input",
+            "max(a, b) passes the whole upstream gradient to the input that won (the larger; for min the "
+            "smaller) and nothing to the other: only the winner affects the output.",
+            params=lambda p: {WRONG_METHOD: MAX_TO_LOSER}),
+    Mistake("local gradient alone, upstream gradient not multiplied in",
+            "The chain rule: ∂f/∂input = (local gradient) × (upstream gradient ∂f/∂output). The local gradient "
+            "alone is ∂q/∂input, the gate's own derivative, not ∂f/∂input.",
+            params=lambda p: {WRONG_METHOD: LOCAL_ONLY}),
+    Mistake("divide gate: −a/b² without the minus sign",
+            "d(a/b)/db = −a/b² (for 1/x: −1/x²): increasing the denominator makes the quotient smaller, so the "
+            "local gradient has the opposite sign of a/b.",
+            params=lambda p: {WRONG_METHOD: DIV_SIGN}),
+)
+
+
+# -- degenerate variants (tutor quiz) ------------------------------------------------------------------------
+def _kink(solution: Solution) -> str | None:
+    """A max/min gate with equal inputs, or a ReLU/abs gate at exactly 0: the gradient turns on a convention."""
+    for key in solution.steps:
+        if not re.fullmatch(r"q\d+", key):
+            continue
+        shown = solution.substitution(key)
+        call = shown[0] if shown else None
+        if not isinstance(call, E.Call) or not all(isinstance(a, Num) for a in call.args):
+            continue
+        args = [float(a.value) for a in call.args]  # type: ignore[attr-defined]
+        if call.fn in ("max", "min") and len(args) == 2 and args[0] == args[1]:
+            return f"gate {key} = {call.fn}({args[0]:g}, {args[1]:g}) is a tie"
+        if call.fn in ("relu", "abs") and args[0] == 0:
+            return f"gate {key} = {call.fn}(0) sits on its kink"
+    return None
+
+
+degenerate("computational_graph", _kink)

@@ -23,7 +23,9 @@ import numpy as np
 from tutor.engine import expr as E
 from tutor.engine.expr import Expr, Num, Sym
 from tutor.engine.ops import Graph, Node
+from tutor.engine.step import Solution
 from tutor.errors import TutorError, did_you_mean
+from tutor.mistakes import Mistake, mistakes
 from tutor.params import Param, Params
 from tutor.registry import solver
 from tutor.solvers import expect_matrix
@@ -1192,6 +1194,14 @@ def _partial_name(syms: Sequence[Any], i: int, j: int | None = None) -> tuple[st
     return f"∂²L/∂{a}∂{b}", rf"\frac{{\partial^2 L}}{{\partial {at}\,\partial {bt}}}"
 
 
+def _hessian_at(t: str, pt: dict[str, float] | None = None) -> np.ndarray:
+    """H as numbers: every second partial derivative of L (at the point, when one is given)."""
+    _, s, _, h = _hessian_check(t, pt)
+    out = np.array([[_number(_at(h[i, j], s, pt), "a second derivative of L") for j in range(len(s))]
+                    for i in range(len(s))])
+    return out + 0.0
+
+
 @solver("hessian", title="Hessian, its eigenvalues and the condition number", topic=TOPIC, params=HESSIAN_PARAMS,
         answer=["H", "eigenvalues", "condition_number"])
 def hessian(p: Params, g: Graph) -> None:
@@ -1243,11 +1253,7 @@ def hessian(p: Params, g: Graph) -> None:
                grad_show, grad_explain)
 
     # -- the Hessian ------------------------------------------------------------------------------------------------
-    def h_rule(t: str, pt: dict[str, float] | None = None) -> np.ndarray:
-        _, s, _, h = _hessian_check(t, pt)
-        out = np.array([[_number(_at(h[i, j], s, pt), "a second derivative of L") for j in range(len(s))]
-                        for i in range(len(s))])
-        return out + 0.0
+    h_rule = _hessian_at
 
     def h_show(t: str, pt: dict[str, float] | None = None) -> list[Expr]:
         _, s, gr, h = _hessian_check(t, pt)
@@ -1350,5 +1356,84 @@ def hessian(p: Params, g: Graph) -> None:
     g.conventions.append(f"Derivatives are taken exactly (sympy) and then evaluated; the variables are in the "
                          f"order {order}" + (" (the point's)." if point is not None else " (natural order)."))
 
+
+# -- the catalogue of mistakes (tutor check / tutor quiz name them when a student's number matches) --------------
+# The rules run only when a student's number is checked, so sympy stays unimported until then.
+def _is_2x2(sol: Solution) -> bool:
+    return bool(np.shape(sol.values["A"]) == (2, 2))
+
+
+def _det_plus(a: Any) -> np.ndarray:
+    """det(A − λI) of a 2×2 matrix with the cross term added: (a − λ)(d − λ) + bc."""
+    (p, q), (r, t) = np.asarray(a, float)
+    return np.array([1.0, -(p + t), p * t + q * r])
+
+
+def _flipped_roots(coeffs: Any) -> np.ndarray:
+    """The roots with their signs flipped, in the order of the right ones (λ = −6, 1 read off (λ − 6)(λ + 1))."""
+    return -_real_roots(coeffs, "A") + 0.0
+
+
+def _basis_unflipped(r: Any) -> np.ndarray:
+    """Null space basis with x_pivot = +R[row, free], the free columns not moved across the equals sign."""
+    r = np.atleast_2d(np.asarray(r, float))
+    pivots = _pivots_of(r)
+    vecs = []
+    for v in _basis_from_rref(r):
+        v = v.copy()
+        v[pivots] = -v[pivots]
+        vecs.append(v + 0.0)
+    return _as_columns(vecs, r.shape[1])
+
+
+def _constant_hessian(sol: Solution) -> bool:
+    """L is quadratic: its Hessian is a constant matrix, 2A for L = wᵀAw + (linear terms)."""
+    _, _, _, h = _hessian_check(sol.values["L"].strip(), sol.values.get("point"))
+    return all(not x.free_symbols for x in h)
+
+
+def _inverse_kappa(vals: Any) -> float:
+    a = np.abs(np.asarray(vals, float))
+    return float(np.min(a)) / float(np.max(a))
+
+
+mistakes(
+    "eigen",
+    Mistake("characteristic polynomial as det(λI − A)",
+            "det(λI − A) = (−1)ⁿ det(A − λI): the same roots, so the same eigenvalues, but for an odd n every "
+            "coefficient has the other sign; the coefficients asked for are those of det(A − λI).",
+            params=lambda p: {"char_poly": CHAR_FORMS[1]}),
+    Mistake("2×2 determinant as ad + bc",
+            "det [[a, b], [c, d]] = ad − bc: the product of the off-diagonal entries is subtracted, so "
+            "det(A − λI) = (a − λ)(d − λ) − bc.",
+            rules={"char_poly": lambda v: _det_plus(v["A"])}, applies=_is_2x2),
+    Mistake("eigenvalues with their signs flipped",
+            "A factor (λ − r) is zero at λ = r: (λ − 6)(λ + 1) = 0 gives λ = 6 and λ = −1, not −6 and 1.",
+            rules={"eigenvalues": lambda v: _flipped_roots(v["char_poly"])}),
+)
+
+mistakes(
+    "null_space",
+    Mistake("nullity as rows minus rank",
+            "Rank–nullity counts columns: rank + nullity = n, the number of unknowns (columns of A), so "
+            "nullity = n − rank; the number of equations (rows) does not enter.",
+            rules={"nullity": lambda v: int(np.atleast_2d(np.asarray(v["A"])).shape[0]) - int(v["rank"])}),
+    Mistake("pivot variables read off R without the minus sign",
+            "A row of R reads x_pivot + R_ij·x_free = 0, so x_pivot = −R_ij·x_free: the entries of the free "
+            "columns change sign when they move across the equals sign.",
+            rules={"basis": lambda v: _basis_unflipped(v["rref"])}),
+)
+
+mistakes(
+    "hessian",
+    Mistake("condition number as λ_min/λ_max",
+            "κ = |λ|max/|λ|min, the largest curvature over the smallest: at least 1, and large for a long narrow "
+            "valley. The inverse is at most 1.",
+            rules={"condition_number": lambda v: _inverse_kappa(v["eigenvalues"])}),
+    Mistake("Hessian with the factor 2 left out",
+            "∂²(a·w²)/∂w² = 2a, not a, while a cross term c·w₁w₂ gives c in both off-diagonal places: for a "
+            "quadratic L = wᵀAw (A symmetric) the Hessian is 2A, not A.",
+            rules={"H": lambda v: _hessian_at(v["L"], v.get("point")) / 2}, applies=_constant_hessian),
+)
 
 __all__ = ["eigen", "null_space", "hessian"]

@@ -15,7 +15,9 @@ import numpy as np
 from tutor.engine import expr as E
 from tutor.engine.expr import Expr, Num, Sym
 from tutor.engine.ops import Graph, Node
+from tutor.engine.step import Solution
 from tutor.errors import TutorError
+from tutor.mistakes import Mistake, degenerate, mistakes
 from tutor.params import Param, Params
 from tutor.registry import solver
 from tutor.solvers import expect_matrix, expect_vector
@@ -284,3 +286,37 @@ def _metrics(g: Graph, n: dict[str, Node], zero_division: Any) -> None:
     if zero_division != "undefined":
         g.conventions.append(f"A metric whose denominator is 0 is taken as {zero_division} (zero_division = "
                              f"{zero_division}, as scikit-learn's).")
+
+
+# -- the catalogue of mistakes (tutor check / tutor quiz name them when a student's number matches) -------------
+def _share(num: Any, *den: Any) -> float:
+    """num/(sum of den) over counts; a zero denominator raises, so the wrong method names nothing there."""
+    return float(num) / sum(float(d) for d in den)
+
+
+TRANSPOSED = {"notes": "actual-rows", "actual-rows": "notes"}  # the same grid with rows and columns swapped
+
+mistakes(
+    "classification_metrics",
+    Mistake("precision and recall swapped",
+            "Precision is TP/(TP + FP): of those predicted positive, how many are. Recall is TP/(TP + FN): of "
+            "those actually positive, how many were found.",
+            rules={"precision": lambda v: _share(v["TP"], v["TP"], v["FN"]),
+                   "recall": lambda v: _share(v["TP"], v["TP"], v["FP"])}),
+    Mistake("F1 as the mean of precision and recall",
+            "F1 is their harmonic mean, 2PR/(P + R), which is pulled towards the lower of the two; (P + R)/2 is "
+            "the arithmetic mean.",
+            rules={"f1": lambda v: (float(v["precision"]) + float(v["recall"])) / 2}),
+    Mistake("confusion matrix read transposed",
+            "Rows and columns swapped, so FP and FN trade places. Check which axis is the prediction: in the "
+            "chapter's layout the rows are predicted and the columns actual, [[TP, FP], [FN, TN]]; sklearn puts "
+            "the actual class in rows.",
+            params=lambda p: {"layout": TRANSPOSED.get(p["layout"], p["layout"])}),
+)
+
+
+def _no_true_positive(sol: Solution) -> str | None:
+    return "no true positives: precision, recall and F1 are all 0 or undefined" if sol.values["TP"] == 0 else None
+
+
+degenerate("classification_metrics", _no_true_positive)

@@ -18,7 +18,9 @@ import numpy as np
 from tutor.engine import expr as E
 from tutor.engine.expr import Expr, Num, Sym
 from tutor.engine.ops import Graph, Node
+from tutor.engine.step import Solution
 from tutor.errors import TutorError, did_you_mean
+from tutor.mistakes import Mistake, degenerate, mistakes
 from tutor.params import Param, Params, describe, to_matrix, to_number, to_vector
 from tutor.registry import solver
 from tutor.solvers import shape_text
@@ -496,3 +498,107 @@ def perceptron_network(p: Params, g: Graph) -> None:
         which = f"layer {no_bias[0]}" if len(no_bias) == 1 else f"layers {', '.join(no_bias)}"
         g.conventions.append(f"No b given for {which}: taken as zeros.")
 
+
+
+# -- the catalogue of mistakes (tutor check / tutor quiz name them when a student's number matches) -------------
+MAX_LAYERS = 64  # the wrong rules of perceptron_network are declared for layers 1..MAX_LAYERS
+
+
+def _other_fires(p: dict[str, Any]) -> dict[str, Any]:
+    return {"fires": ">=" if p["fires"] == ">" else ">"}
+
+
+def _z_wrong_bias(v: Any, sign: float) -> np.ndarray:
+    """z for every row with the bias left out (sign 0) or subtracted (sign -1), summed exactly as the solver does."""
+    W = np.asarray(v["w"], float).reshape(1, -1)
+    return _exact_affine(np.asarray(v["inputs"], float), W, np.array([sign * float(v["b"])]))[:, 0]
+
+
+def _layer_z_without_bias(k: int) -> Callable[[Any], np.ndarray]:
+    def rule(v: Any) -> np.ndarray:
+        A = v["inputs"] if k == 1 else v[f"a{k - 1}"]
+        W = np.atleast_2d(np.asarray(v[f"W{k}"], float))
+        return _exact_affine(np.asarray(A, float), W, np.zeros(W.shape[0]))
+
+    return rule
+
+
+def _layer_a_is_z(k: int) -> Callable[[Any], np.ndarray]:
+    return lambda v: np.asarray(v[f"z{k}"], float).copy()
+
+
+def _is_xor(solution: Solution) -> bool:
+    return "target" in solution.steps and "the XOR column" in solution.steps["target"].title
+
+
+def _or_target(v: Any) -> np.ndarray:
+    return _gate_column("OR", v["inputs"])
+
+
+FIRES_SWAPPED = Mistake(
+    "z exactly at the threshold decided the other way (> vs ≥)",
+    "The two step rules differ only where z equals the threshold: with 'fires on z > θ' a z of exactly θ gives "
+    "0, with 'fires on z ≥ θ' it gives 1. Read which one the problem uses.",
+    params=_other_fires)
+XOR_AS_OR = Mistake(
+    "XOR read as inclusive OR",
+    "XOR is 1 when exactly one input is 1 (an odd number of them): row 11 gives 0. OR would give 1 there.",
+    rules={"target": _or_target}, applies=_is_xor)
+
+mistakes(
+    "perceptron",
+    FIRES_SWAPPED,
+    Mistake("bias left out of z",
+            "z = w·x + b: the bias is added to the weighted sum in every row, including row 00 where the weights "
+            "contribute nothing.",
+            rules={"z": lambda v: _z_wrong_bias(v, 0.0)}),
+    Mistake("bias subtracted, as if it were a threshold",
+            "z = w·x + b adds the bias. Some texts write w·x − θ with a threshold θ = −b; subtracting b itself "
+            "mixes the two conventions and flips its sign.",
+            rules={"z": lambda v: _z_wrong_bias(v, -1.0)}),
+    Mistake("y = z, without the step function",
+            "The output is the step of z, 0 or 1, not z itself: compare z with the threshold.",
+            rules={"y": lambda v: np.asarray(v["z"], float).copy()}),
+    XOR_AS_OR,
+)
+
+mistakes(
+    "perceptron_network",
+    FIRES_SWAPPED,
+    Mistake("bias left out of z",
+            "z⁽ᵏ⁾ = W⁽ᵏ⁾a⁽ᵏ⁻¹⁾ + b⁽ᵏ⁾: each unit adds its own bias, also in rows where its inputs are all 0.",
+            rules={f"z{k}": _layer_z_without_bias(k) for k in range(1, MAX_LAYERS + 1)}),
+    Mistake("step function skipped: a = z",
+            "Every neuron of the network, hidden ones included, outputs the step of its z (0 or 1); passing z on "
+            "unchanged makes the layer linear, and a stack of linear layers cannot realise XOR.",
+            rules={f"a{k}": _layer_a_is_z(k) for k in range(1, MAX_LAYERS + 1)}),
+    XOR_AS_OR,
+)
+
+
+# -- degenerate variants (tutor quiz) ------------------------------------------------------------------------
+def _on_threshold(solution: Solution, z_key: str, y_key: str) -> str | None:
+    """A z exactly at the threshold: the step rule decides differently just below and just above it."""
+    rule = solution.steps[y_key].rule
+    z = np.atleast_1d(np.asarray(solution.values[z_key], float))
+    below, above = rule(np.nextafter(z, -np.inf)), rule(np.nextafter(z, np.inf))
+    hit = np.argwhere(np.asarray(below) != np.asarray(above))
+    if hit.size == 0:
+        return None
+    at = tuple(int(i) + 1 for i in hit[0])
+    where = f"row {at[0]}" + (f", unit {at[1]}" if len(at) > 1 else "")
+    return f"{z_key} = {float(z[tuple(hit[0])]):g} lies exactly on the threshold ({where})"
+
+
+def _network_on_threshold(solution: Solution) -> str | None:
+    k = 1
+    while f"z{k}" in solution.steps:
+        reason = _on_threshold(solution, f"z{k}", f"a{k}")
+        if reason:
+            return reason
+        k += 1
+    return None
+
+
+degenerate("perceptron", lambda sol: _on_threshold(sol, "z", "y"))
+degenerate("perceptron_network", _network_on_threshold)

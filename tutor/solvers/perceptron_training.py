@@ -31,7 +31,9 @@ import numpy as np
 from tutor.engine import expr as E
 from tutor.engine.expr import Expr, Num, Sym
 from tutor.engine.ops import Graph, Node
+from tutor.engine.step import Solution
 from tutor.errors import TutorError
+from tutor.mistakes import Mistake, degenerate, mistakes
 from tutor.params import Param, Params
 from tutor.registry import solver
 
@@ -42,6 +44,10 @@ MAX_TABLE_INPUTS = 6  # the default truth table has 2^n rows
 MAX_EXAMPLE_STEPS = 4000  # examples × epochs: each is five steps
 TABLE_MAX_INPUTS = 4  # an epoch's table shows x and w column by column up to this many inputs
 TABLE_MAX_ROWS = 16
+# Not a parameter: a catalogued mistake (below) re-solves the problem with this key naming a wrong method, where
+# the method is a whole training run that the per-step wrong rules of tutor.mistakes cannot follow.
+WRONG_METHOD = "_wrong_method"
+NO_X = "update without x"
 
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 _TEX = {">": ">", "≥": r"\ge", "≤": r"\le", "<": "<"}  # a relation sign, as text → as LaTeX
@@ -86,7 +92,9 @@ def _yhat(z: Any, t: Any, fires: str) -> float:
     return 1.0 if _fires(z, t, fires) else 0.0
 
 
-def _new_w(w: Any, eta: Any, err: Any, x: Any) -> np.ndarray:
+def _new_w(w: Any, eta: Any, err: Any, x: Any, method: str | None = None) -> np.ndarray:
+    if method == NO_X:  # a catalogued mistake: every weight moved by η(y − ŷ), whatever its input
+        x = np.ones(np.asarray(w, float).size)
     step = _dec(eta) * _dec(err)
     return np.array([float(_dec(wi) + step * _dec(xi)) for wi, xi in
                      zip(np.asarray(w, float).reshape(-1), np.asarray(x, float).reshape(-1))])
@@ -96,19 +104,20 @@ def _new_b(b: Any, eta: Any, err: Any) -> float:
     return float(_dec(b) + _dec(eta) * _dec(err))
 
 
-def _epoch(X: Any, Y: Any, w: Any, b: Any, eta: Any, t: Any, fires: str) -> tuple[np.ndarray, float, int]:
+def _epoch(X: Any, Y: Any, w: Any, b: Any, eta: Any, t: Any, fires: str,
+           method: str | None = None) -> tuple[np.ndarray, float, int]:
     """One epoch with the same rounding as the steps: (w, b, number of errors)."""
     errors = 0
     for x, y in zip(np.atleast_2d(np.asarray(X, float)), np.asarray(Y, float).reshape(-1)):
         e = float(y) - _yhat(_z(w, b, x), t, fires)
         if e != 0:
             errors += 1
-        w, b = _new_w(w, eta, e, x), _new_b(b, eta, e)
+        w, b = _new_w(w, eta, e, x, method), _new_b(b, eta, e)
     return np.asarray(w, float), float(b), errors
 
 
 def _finish(errors: Sequence[Any], w: Any, b: Any, X: Any, Y: Any, eta: Any, t: Any, fires: str,
-            max_epochs: Any) -> tuple[np.ndarray, float, int, bool]:
+            max_epochs: Any, method: str | None = None) -> tuple[np.ndarray, float, int, bool]:
     """(w, b, epochs run, converged) given the epochs already worked out.
 
     The epochs that are steps normally end the run (an epoch without error, or the last allowed). When a
@@ -119,7 +128,7 @@ def _finish(errors: Sequence[Any], w: Any, b: Any, X: Any, Y: Any, eta: Any, t: 
             return np.asarray(w, float), float(b), k, True
     k, limit = len(errors), int(max_epochs)
     while k < limit:
-        w, b, n = _epoch(X, Y, w, b, eta, t, fires)
+        w, b, n = _epoch(X, Y, w, b, eta, t, fires, method)
         k += 1
         if n == 0:
             return w, b, k, True
@@ -225,7 +234,7 @@ def perceptron_training(p: Params, g: Graph) -> None:
     X, Y, target_text = _examples(p)
     rows, n = X.shape
     _check(p, rows)
-    fires = p["fires"]
+    fires, method = p["fires"], p.get(WRONG_METHOD)
     w0, b0, eta, t, max_epochs = p["w0"], float(p["b0"]), float(p["eta"]), float(p["threshold"]), p["epochs"]
 
     xn = g.given("inputs", X, Sym("X"), "the training examples, one row each")
@@ -240,7 +249,7 @@ def perceptron_training(p: Params, g: Graph) -> None:
     w_run, b_run = np.asarray(w0, float), b0
     built = 0
     for _ in range(max_epochs):
-        w_run, b_run, errs = _epoch(X, Y, w_run, b_run, eta, t, fires)
+        w_run, b_run, errs = _epoch(X, Y, w_run, b_run, eta, t, fires, method)
         built += 1
         if errs == 0:
             break
@@ -251,17 +260,18 @@ def perceptron_training(p: Params, g: Graph) -> None:
         w_start, b_start = w_prev, b_prev
         per_example: list[Node] = []
         for i in range(1, rows + 1):
-            w_prev, b_prev, nodes = _example_steps(g, k, i, n, w_prev, b_prev, xn, yn, en, tn, fires)
+            w_prev, b_prev, nodes = _example_steps(g, k, i, n, w_prev, b_prev, xn, yn, en, tn, fires,
+                                                      method)
             per_example.extend(nodes)
         epoch_errors.append(_epoch_table(g, k, n, rows, fires, t, xn, yn, en, w_start, b_start, per_example))
 
-    _summary(g, epoch_errors, w_prev, b_prev, xn, yn, en, tn, mn, fires, n, p.get("gate"))
+    _summary(g, epoch_errors, w_prev, b_prev, xn, yn, en, tn, mn, fires, n, p.get("gate"), method)
     _conventions(g, t, fires, "inputs" not in p, X)
     _float_note(g, X, Y, np.asarray(w0, float), b0, eta, t, fires, max_epochs)
 
 
 def _example_steps(g: Graph, k: int, i: int, n: int, w_prev: Node, b_prev: Node, xn: Node, yn: Node, en: Node,
-                   tn: Node, fires: str) -> tuple[Node, Node, list[Node]]:
+                   tn: Node, fires: str, method: str | None = None) -> tuple[Node, Node, list[Node]]:
     r = i - 1
     x_sym = Sym(f"x⁽{i}⁾".translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")), rf"x^{{({i})}}")
     y_sym = Sym(f"y⁽{i}⁾".translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")), rf"y^{{({i})}}")
@@ -303,7 +313,7 @@ def _example_steps(g: Graph, k: int, i: int, n: int, w_prev: Node, b_prev: Node,
                 "and should not have.", hidden=True)
 
     def w_rule(w: Any, eta: Any, err: Any, Xv: Any) -> np.ndarray:
-        return _new_w(w, eta, err, np.atleast_2d(np.asarray(Xv, float))[r])
+        return _new_w(w, eta, err, np.atleast_2d(np.asarray(Xv, float))[r], method)
 
     def w_show(w: Any, eta: Any, err: Any, Xv: Any) -> list[Expr]:
         x = np.atleast_2d(np.asarray(Xv, float))[r]
@@ -376,13 +386,13 @@ def _epoch_table(g: Graph, k: int, n: int, rows: int, fires: str, t: float, xn: 
 
 
 def _summary(g: Graph, epoch_errors: list[Node], w_last: Node, b_last: Node, xn: Node, yn: Node, en: Node,
-             tn: Node, mn: Node, fires: str, n: int, gate: str | None) -> None:
+             tn: Node, mn: Node, fires: str, n: int, gate: str | None, method: str | None = None) -> None:
     K = len(epoch_errors)
     tail = [w_last, b_last, xn, yn, en, tn, mn]
 
     def finish(vals: Sequence[Any]) -> tuple[np.ndarray, float, int, bool]:
         errs, (w, b, Xv, Yv, eta, th, mx) = vals[:K], vals[K:]
-        return _finish(errs, w, b, Xv, Yv, eta, th, fires, mx)
+        return _finish(errs, w, b, Xv, Yv, eta, th, fires, mx, method)
 
     inputs = [*epoch_errors, *tail]
 
@@ -529,3 +539,43 @@ def _sci(x: float) -> str:
     mant, exp = f"{x:.1e}".split("e")
     sup = str(int(exp)).translate(str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"))
     return f"{mant}×10{sup}"
+
+
+# -- the catalogue of mistakes (tutor check / tutor quiz name them when a student's number matches) -------------
+mistakes(
+    "perceptron_training",
+    Mistake("z exactly at the threshold decided the other way (> vs ≥)",
+            "The two step rules differ only where z equals θ: with 'fires on z > θ' a z of exactly θ gives ŷ = 0, "
+            "with 'fires on z ≥ θ' it gives ŷ = 1. In training z lands on θ often, and one flipped ŷ changes the "
+            "whole rest of the run.",
+            params=lambda p: {"fires": ">=" if p["fires"] == ">" else ">"}),
+    Mistake("weights moved without the factor xᵢ",
+            "The rule is wᵢ ← wᵢ + η(y − ŷ)xᵢ: each weight moves by its own input times η(y − ŷ), so a weight whose "
+            "input is 0 in that example does not move at all. Only the bias, whose input is always 1, moves by "
+            "η(y − ŷ) itself.",
+            params=lambda p: {WRONG_METHOD: NO_X}),
+    Mistake("learning rate left out (η = 1)",
+            "Every correction is η(y − ŷ) times the input: with η < 1 the weights move by a fraction of the input, "
+            "not by the whole of it.",
+            params=lambda p: {"eta": 1.0}),
+    Mistake("boundary w·x + b = 0, without the threshold",
+            "The neuron switches where z reaches the threshold, w·x + b = θ, so the boundary is w·x + (b − θ) = 0; "
+            "setting w·x + b to 0 is right only when θ = 0.",
+            rules={"boundary": lambda v: np.append(np.asarray(v["w_final"], float).reshape(-1),
+                                                   float(v["b_final"]))}),
+)
+
+
+# -- degenerate variants (tutor quiz) ------------------------------------------------------------------------
+def _training_degenerate(solution: Solution) -> str | None:
+    """A run that never converges is no practice by hand; a z exactly at θ turns on the > / ≥ convention."""
+    if not solution.values.get("converged", 1):
+        return f"training does not converge in {solution.values['epochs_run']} epochs"
+    t = _dec(solution.values["threshold"])
+    for key in solution.steps:
+        if key.startswith("z_e") and _dec(solution.values[key]) == t:
+            return f"{key} = {_n(solution.values[key])} lies exactly on the threshold"
+    return None
+
+
+degenerate("perceptron_training", _training_degenerate)

@@ -14,7 +14,9 @@ import numpy as np
 from tutor.engine import expr as E
 from tutor.engine.expr import Expr, Num, Sym
 from tutor.engine.ops import EXPAND_MAX_ELEMENTS, EXPAND_MAX_TERMS, Graph, Node
+from tutor.engine.step import Solution
 from tutor.errors import TutorError
+from tutor.mistakes import Mistake, degenerate, mistakes
 from tutor.params import Param, Params
 from tutor.registry import solver
 from tutor.solvers import expect_vector
@@ -301,3 +303,74 @@ def expectation_variance(p: Params, g: Graph) -> None:
     g.conventions.append("The variance of the distribution itself, E[(X − μ)²] = E[X²] − E[X]² (nothing divided by "
                          "n − 1). Given samples instead, numpy.var divides by n (ddof=0) but torch.var by n − 1 "
                          "(unbiased=True) by default.")
+
+
+# ==================================================================================================================
+# the catalogue of mistakes (tutor check / tutor quiz name them when a student's number matches)
+# ==================================================================================================================
+mistakes(
+    "conditional_probability",
+    Mistake("P(B|A) instead of P(A|B)",
+            "The event after the bar is the one known to have happened, and its probability is the denominator: "
+            "P(A|B) = P(A ∩ B)/P(B); dividing by P(A) gives P(B|A), a different number.",
+            rules={"p_a_given_b": lambda v: float(v["p_ab"]) / float(v["p_a"])},
+            applies=lambda sol: "p_a" in sol.values),
+    Mistake("P(A ∩ B) taken for P(A|B)",
+            "Once B has happened, B is the whole world: P(A ∩ B) has to be divided by P(B), the share of the "
+            "outcomes that B leaves.",
+            rules={"p_a_given_b": lambda v: float(v["p_ab"])}),
+    Mistake("P(A) taken for P(A|B)",
+            "P(A|B) = P(A) only when A and B are independent, which is what the check P(A)·P(B) = P(A ∩ B) decides; "
+            "in general P(A|B) = P(A ∩ B)/P(B).",
+            rules={"p_a_given_b": lambda v: float(v["p_a"])},
+            applies=lambda sol: "p_a" in sol.values),
+)
+
+mistakes(
+    "bayes",
+    Mistake("P(E|H) taken for P(H|E)",
+            "The likelihood P(E|H) is how often the evidence comes with H; the posterior P(H|E) turns it round "
+            "with Bayes' rule, P(E|H)P(H)/P(E), which for a rare H is far smaller.",
+            rules={"posterior": lambda v: float(v["likelihood"])}),
+    Mistake("priors left out (base-rate neglect)",
+            "Each likelihood is weighted by its prior: P(E) = P(E|H)P(H) + P(E|¬H)P(¬H). Without the priors the "
+            "rule ignores how rare H is to begin with.",
+            rules={"joint": lambda v: float(v["likelihood"]), "joint_not": lambda v: float(v["likelihood_not"])}),
+)
+
+mistakes(
+    "expectation_variance",
+    Mistake("E[X] as Σ p_i (the values left out)",
+            "E[X] = Σ x_i p_i weights each value by its probability; Σ p_i alone is always 1 (the notes' entropy "
+            "section slips this way).",
+            rules={"x_p": lambda v: np.asarray(v["p"], float)}),
+    Mistake("E[X²] as E[X]²",
+            "E[X²] = Σ x_i² p_i squares each value before weighting; E[X]² squares the mean afterwards. They "
+            "differ by exactly the variance.",
+            rules={"E_X2": lambda v: float(v["E_X"]) ** 2}),
+    Mistake("variance as E[X²] − E[X]",
+            "Var(X) = E[X²] − E[X]²: the mean is squared before it is subtracted.",
+            rules={"Var_X": lambda v: float(v["E_X2"]) - float(v["E_X"])}),
+)
+
+
+def _trivial_condition(sol: Solution) -> str | None:
+    return "P(A|B) is 0 or 1" if sol.values["p_a_given_b"] in (0, 1) else None
+
+
+def _certain_or_impossible(sol: Solution) -> str | None:
+    v = sol.values
+    if v["prior"] in (0, 1) or v["likelihood"] == 0 or v["likelihood_not"] == 0:
+        return "a prior of 0 or 1, or a likelihood of 0, makes the posterior 0 or 1 without any working"
+    return None
+
+
+def _no_spread(sol: Solution) -> str | None:
+    if np.any(np.asarray(sol.values["p"], float) == 0):
+        return "a value with probability 0"
+    return "X never varies (variance 0)" if sol.values["Var_X"] == 0 else None
+
+
+degenerate("conditional_probability", _trivial_condition)
+degenerate("bayes", _certain_or_impossible)
+degenerate("expectation_variance", _no_spread)

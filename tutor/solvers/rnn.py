@@ -15,6 +15,7 @@ from tutor.engine.expr import Expr, Num, Sym
 from tutor.engine.ops import EXPAND_MAX_ELEMENTS, EXPAND_MAX_TERMS, Graph, Node
 from tutor.engine.step import substitute
 from tutor.errors import TutorError
+from tutor.mistakes import Mistake, mistakes
 from tutor.params import Param, Params, to_matrix, to_number
 from tutor.registry import solver
 from tutor.solvers import expect_matrix, expect_vector, shape_text
@@ -393,3 +394,55 @@ def gru_step(p: Params, g: Graph) -> None:
                          "entry.")
     if missing_bias:
         g.conventions.append(f"No bias given for {', '.join(missing_bias)}: taken as zero and left out of the working.")
+
+
+# -- the catalogue of mistakes (tutor check / tutor quiz name them when a student's number matches) -------------
+def _bias(v: Any, key: str) -> Any:
+    return np.asarray(v[key], float) if key in v else 0.0
+
+
+def _h_without_tanh(t: int) -> Any:
+    return lambda v: _unit(v[f"z_{t}"])
+
+
+def _h_tanh_on_recurrent_term(t: int) -> Any:
+    return lambda v: _unit(np.tanh(np.asarray(v[f"Whh_h_{t}"], float)) + np.asarray(v[f"Wxh_x_{t}"], float)
+                           + _bias(v, "b_h"))
+
+
+mistakes(
+    "rnn_forward",
+    Mistake("h_t without the tanh",
+            "h_t = tanh(W_hh h_{t−1} + W_xh x_t + b): the pre-activation is squashed by tanh, which keeps the "
+            "state in (−1, 1) however long the sequence.",
+            rules={f"h_{t}": _h_without_tanh(t) for t in range(1, MAX_TIME_STEPS + 1)}),
+    Mistake("tanh around the recurrent term only",
+            "tanh applies to the whole sum, h_t = tanh(W_hh h_{t−1} + W_xh x_t + b), not tanh(W_hh h_{t−1}) "
+            "+ W_xh x_t.",
+            rules={f"h_{t}": _h_tanh_on_recurrent_term(t) for t in range(1, MAX_TIME_STEPS + 1)}),
+)
+
+
+def _sigmoid(z: Any) -> Any:
+    from tutor.engine.ops import sigmoid
+
+    return sigmoid(z)
+
+
+mistakes(
+    "gru_step",
+    Mistake("update gate mixed the other way round",
+            "Here h = z ⊙ h_prev + (1 − z) ⊙ h̃ (PyTorch: z is the share of the old state kept) or, with update: "
+            "cho, h = (1 − z) ⊙ h_prev + z ⊙ h̃ (z is the share of the new candidate). The two are the same cell "
+            "with z read as 1 − z: use the problem's.",
+            params=lambda p: {"update": "cho" if p["update"] == "pytorch" else "pytorch"}),
+    Mistake("reset gate applied after W_hh",
+            "This cell resets the state before the recurrent weights, W_hh (r ⊙ h_prev), as Cho et al. (2014); "
+            "r ⊙ (W_hh h_prev) is PyTorch's GRUCell, a different cell whenever the entries of r differ.",
+            rules={"a_h": lambda v: _unit(_mv(v["W_xh"], v["x"]) + np.asarray(v["r"], float)
+                                          * np.asarray(_mv(v["W_hh"], v["h_prev"]), float) + _bias(v, "b_h"))}),
+    Mistake("candidate through σ instead of tanh",
+            "The candidate h̃ is the new content proposed for the state and must be able to be negative, so it "
+            "goes through tanh, into (−1, 1); σ squeezes it into (0, 1) like the two gates.",
+            rules={"h_tilde": lambda v: _sigmoid(v["a_h"])}),
+)
