@@ -365,3 +365,141 @@ def test_first_step_explanation_is_true_for_tiny_gradients():
     assert "ε shrinks the step below lr" in sol.explanation("theta_1")
     big = solve_params("adam", theta0=0, grads=[0.3], lr=0.01)
     assert "the first step is lr in size" in big.explanation("theta_1")
+
+
+# -- mistakes ---------------------------------------------------------------------------------------------------------
+# Each wrong method is worked here in plain Python, independently of the solver and of the catalogue's rules.
+from conftest import make_problem  # noqa: E402
+from tutor.answers import parse_answer  # noqa: E402
+from tutor.api import find_problem, solve  # noqa: E402
+from tutor.check import check, checkable, mistaken_solution  # noqa: E402
+from tutor.mistakes import catalogue, recompute  # noqa: E402
+
+THREE_STEPS = find_problem("adam-three-steps")
+
+
+def bank_problems(kind):
+    """The bank's problems of one kind (read directly: loading the whole bank is slower)."""
+    from tutor.bank import bank_dirs, load_file, problem_files
+
+    return [load_file(f) for f in problem_files(bank_dirs()) if f"\nkind: {kind}\n" in f.read_text(encoding="utf-8")]
+
+
+def wrong_adam(grads, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8, bias="power", eps_inside=False):
+    """Adam as a student might do it: bias correction by 1 - β^t ("power"), by 1 - β ("flat") or none."""
+    m = v = theta = 0.0
+    out = {}
+    for t, g in enumerate(grads, start=1):
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        c1, c2 = {"power": (1 - beta1**t, 1 - beta2**t), "flat": (1 - beta1, 1 - beta2), "none": (1, 1)}[bias]
+        mh, vh = m / c1, v / c2
+        theta -= lr * mh / (math.sqrt(vh + eps) if eps_inside else math.sqrt(vh) + eps)
+        out.update({f"m_{t}": m, f"v_{t}": v, f"m_hat_{t}": mh, f"v_hat_{t}": vh, f"theta_{t}": theta})
+    return out
+
+
+def mark_of(problem, key, value, settings=None, digits=6):
+    text = value if isinstance(value, str) else f"{value:.{digits}g}"
+    result = check(problem, {key: parse_answer(text)}, settings)
+    return next(m for m in result.marks if m.key == key)
+
+
+def visible_changes(problem, mistake, settings=None):
+    """The checkable steps whose value the mistake changes beyond rounding noise."""
+    sol = solve(problem, settings)
+    base = mistaken_solution(problem, settings or {}, mistake) if mistake.params else sol
+    wrong = recompute(base, {}, mistake.rules)
+    return [k for k, _ in checkable(sol) if k in wrong
+            and not np.allclose(np.asarray(wrong[k], float), np.asarray(sol.values[k], float), rtol=1e-4, atol=1e-7)]
+
+
+@pytest.mark.parametrize("mistake, key, bias, extra", [
+    ("no bias correction (m̂ = m, v̂ = v)", "m_hat_1", "none", {}),
+    ("no bias correction (m̂ = m, v̂ = v)", "theta_1", "none", {}),
+    ("bias correction 1 − β instead of 1 − βᵗ", "m_hat_2", "flat", {}),
+    ("bias correction 1 − β instead of 1 − βᵗ", "v_hat_3", "flat", {}),
+    ("bias correction 1 − β instead of 1 − βᵗ", "theta_3", "flat", {}),
+    ("β₁ and 1 − β₁ swapped in m", "m_1", "power", {"beta1": 0.1}),
+    ("β₁ and 1 − β₁ swapped in m", "m_hat_2", "power", {"beta1": 0.1}),
+])
+def test_mistakes_are_named_on_the_notes_example(mistake, key, bias, extra):
+    wrong = wrong_adam([0.3, 0.2, 0.1], bias=bias, **extra)[key]
+    right = wrong_adam([0.3, 0.2, 0.1])[key]
+    assert abs(wrong - right) > 1e-3 * abs(right)  # a visible difference
+    m = mark_of(THREE_STEPS, key, wrong)
+    assert m.status == "wrong" and m.mistake is not None and m.mistake.name == mistake, (m.status, m.mistake)
+
+
+def test_named_values_by_hand():
+    # m̂_1 without correction is m_1 = 0.1·0.3 = 0.03; with 1 - β₁ for 1 - β₁² at t = 2, 0.047/0.1 = 0.47; with
+    # β₁ = 0.1, m_1 = 0.9·0.3 = 0.27 (the notes' chapter: "generally β₁ = 0.1")
+    assert mark_of(THREE_STEPS, "m_hat_1", "0.03").mistake.name == "no bias correction (m̂ = m, v̂ = v)"
+    assert mark_of(THREE_STEPS, "m_hat_2", "0.47").mistake.name == "bias correction 1 − β instead of 1 − βᵗ"
+    assert mark_of(THREE_STEPS, "m_1", "0.27").mistake.name == "β₁ and 1 − β₁ swapped in m"
+
+
+def test_eps_inside_the_root_is_named_where_it_shows():
+    # ε = 0.1 beside √v̂_1 = 0.3: lr·m̂/(√v̂ + ε) = 0.01·0.3/0.4 = 0.0075, but 0.01·0.3/√0.19 = 0.006882
+    problem = make_problem("adam", dict(NOTES, eps=0.1))
+    wrong = wrong_adam([0.3, 0.2, 0.1], eps=0.1, eps_inside=True)
+    assert wrong["theta_1"] == pytest.approx(-0.01 * 0.3 / math.sqrt(0.19))
+    for key in ("theta_1", "theta_3"):
+        m = mark_of(problem, key, wrong[key])
+        assert m.status == "wrong" and m.mistake.name == "ε inside the root, √(v̂ + ε)"
+
+
+def test_eps_inside_the_root_is_invisible_at_the_notes_eps():
+    """At ε = 10⁻⁸ the two placements agree to 8 significant figures: the same working is right, and the
+    mistake does not apply (it would otherwise make every quiz variant look ambiguous)."""
+    wrong = wrong_adam([0.3, 0.2, 0.1], eps_inside=True)
+    assert mark_of(THREE_STEPS, "theta_3", wrong["theta_3"]).status == "correct"
+    sol = solve(THREE_STEPS)
+    eps_inside = next(m for m in catalogue("adam") if m.name.startswith("ε inside"))
+    assert not eps_inside.applies(sol)
+    assert eps_inside.applies(solve(make_problem("adam", dict(NOTES, eps=0.1))))
+
+
+def test_right_values_to_2_and_4_decimals_are_correct_and_a_slip_is_carried():
+    right = wrong_adam([0.3, 0.2, 0.1])
+    for key, decimals in (("m_hat_2", 2), ("m_hat_3", 2), ("m_hat_2", 4), ("v_hat_2", 4), ("theta_3", 4)):
+        assert mark_of(THREE_STEPS, key, f"{right[key]:.{decimals}f}").status == "correct", (key, decimals)
+    # m_1 = 0.3 (the (1 - β₁) forgotten once), then m_2 from it by the right rule: 0.9·0.3 + 0.1·0.2 = 0.29
+    result = check(THREE_STEPS, {"m_1": parse_answer("0.3"), "m_2": parse_answer("0.29")})
+    got = {m.key: m for m in result.marks}
+    assert got["m_1"].status == "wrong" and got["m_2"].status == "carried_forward"
+
+
+def test_every_mistake_changes_a_checkable_step_of_the_bank():
+    problems = bank_problems("adam")
+    assert len(problems) >= 2
+    for mistake in catalogue("adam"):
+        shown = False
+        for problem in problems:
+            if mistake.applies is None or mistake.applies(solve(problem)):
+                assert visible_changes(problem, mistake), (mistake.name, problem.id)
+                shown = True
+        if mistake.name.startswith("ε inside"):  # only once ε is not tiny beside √v̂: shown with --set eps=0.1
+            assert visible_changes(THREE_STEPS, mistake, {"eps": 0.1})
+        else:
+            assert shown, mistake.name
+    assert len(catalogue("adam")) >= 3
+
+
+def test_numbered_rules_is_a_mapping_of_every_iteration():
+    from tutor.solvers.adam import MAX_ITERATIONS, NumberedRules
+
+    rules = NumberedRules({"m_hat": lambda v, t: t, "v_hat": lambda v, t: -t})
+    assert "m_hat_1" in rules and f"v_hat_{MAX_ITERATIONS}" in rules
+    for key in ("m_hat_0", "m_hat_01", f"m_hat_{MAX_ITERATIONS + 1}", "m_hat", "theta_1", "m_hat_x", 3):
+        assert key not in rules
+    assert rules["m_hat_7"]({}) == 7 and rules["v_hat_2"]({}) == -2
+    assert len(rules) == len(list(rules)) == 2 * MAX_ITERATIONS
+
+
+def test_a_quiz_variant_of_the_notes_example_draws():
+    from tutor.variants import draw
+
+    variants = [draw(THREE_STEPS, seed) for seed in range(5)]
+    assert all(np.all(np.abs(v.settings["grads"]) >= 1) for v in variants)
+    assert len({tuple(v.settings["grads"]) for v in variants}) > 1

@@ -273,3 +273,204 @@ def test_cli_gradient_checks(problem_id, grads):
         assert data["answer"]["grad"][v] == pytest.approx(d, rel=1e-14)
         assert data["answer"]["num_grad"][v] == pytest.approx(d, rel=1e-8)
         assert data["answer"]["rel_error"][v] < 1e-7
+
+
+# -- mistakes ---------------------------------------------------------------------------------------------------------
+# Each wrong method is worked here in plain Python, independently of the solver and of the catalogue's rules.
+from tutor.answers import parse_answer  # noqa: E402
+from tutor.api import find_problem, solve  # noqa: E402
+from tutor.check import check, checkable, mistaken_solution  # noqa: E402
+from tutor.mistakes import catalogue, degeneracy_checks, recompute  # noqa: E402
+
+VANISHING, EXPLODING = "vanishing-gradient-sigmoid-chain", "exploding-gradient-relu-chain"
+
+
+def bank_problems(kind):
+    """The bank's problems of one kind (read directly: loading the whole bank is slower)."""
+    from tutor.bank import bank_dirs, load_file, problem_files
+
+    return [load_file(f) for f in problem_files(bank_dirs()) if f"\nkind: {kind}\n" in f.read_text(encoding="utf-8")]
+
+
+def as_text(value, digits=7):
+    if isinstance(value, dict):
+        return ", ".join(f"{k} = {as_text(v, digits)}" for k, v in value.items())
+    a = np.asarray(value, float)
+    if a.ndim == 0:
+        return f"{float(a):.{digits}g}"
+    return "[" + ", ".join(f"{float(x):.{digits}g}" for x in a.ravel()) + "]"
+
+
+def mark_of(problem, key, value, settings=None):
+    problem = find_problem(problem) if isinstance(problem, str) else problem
+    text = value if isinstance(value, str) else as_text(value)
+    result = check(problem, {key: parse_answer(text)}, settings)
+    return next(m for m in result.marks if m.key == key)
+
+
+def visible_changes(problem, mistake, settings=None):
+    """The checkable steps whose value the mistake changes beyond rounding noise."""
+    sol = solve(problem, settings)
+    base = mistaken_solution(problem, settings or {}, mistake) if mistake.params else sol
+    wrong = recompute(base, {}, mistake.rules)
+
+    def differs(a, b):
+        if isinstance(b, dict):
+            return any(differs(a[k], b[k]) for k in b)
+        return not np.allclose(np.asarray(a, float), np.asarray(b, float), rtol=1e-4, atol=1e-7)
+
+    return [k for k, _ in checkable(sol) if k in wrong and differs(wrong[k], sol.values[k])]
+
+
+def chain_with_slope(fn, x, ws, slope, with_weight=True):
+    """The forward pass, then each layer's local derivative from `slope(z, a)`: (a's, f′'s, locals, product)."""
+    a, acts, slopes, locs = x, [], [], []
+    for w in ws:
+        z = w * a
+        a = act(fn, z)
+        acts.append(a)
+        slopes.append(slope(z, a))
+        locs.append((w if with_weight else 1) * slopes[-1])
+    return acts, slopes, locs, math.prod(locs)
+
+
+def sig_slope(z, a):
+    return a * (1 - a)
+
+
+def test_activation_value_for_its_slope_is_named():
+    name = "the activation's value a_k used as its slope f′(z_k)"
+    acts, slopes, locs, prod = chain_with_slope("sigmoid", 1, [0.5] * 3, lambda z, a: a)
+    assert slopes[0] == pytest.approx(0.6224593)  # σ(0.5) where σ′(0.5) = 0.2350 belongs
+    for key, value in (("fprime_1", slopes[0]), ("local_2", locs[1]), ("local", locs), ("chain", prod)):
+        m = mark_of(VANISHING, key, value)
+        assert m.status == "wrong" and m.mistake.name == name, key
+    # ReLU: a₂ = 25 where ReLU′(z₂) = 1 belongs (the notes' 25 × 124)
+    acts, slopes, locs, prod = chain_with_slope("relu", 1, [5] * 3, lambda z, a: a)
+    assert slopes == [5, 25, 125]
+    for key, value in (("fprime_2", 25), ("local", locs)):
+        m = mark_of(EXPLODING, key, value)
+        assert m.status == "wrong" and m.mistake.name == name, key
+
+
+def test_sigmoid_slope_a_quarter_everywhere_is_named():
+    acts, slopes, locs, prod = chain_with_slope("sigmoid", 1, [0.5] * 3, lambda z, a: 0.25)
+    grad_x = (acts[-1] - 1) * prod  # ∂L/∂a₃ = a₃ - y, times the product of the (wrong) local derivatives
+    for key, value in (("fprime_3", 0.25), ("local", locs), ("chain", prod), ("grad_x", grad_x)):
+        m = mark_of(VANISHING, key, value)
+        assert m.status == "wrong" and m.mistake.name == "σ′ taken as 0.25 at every layer", key
+    assert all(m.name != "σ′ taken as 0.25 at every layer" or not m.applies(solve(find_problem(EXPLODING)))
+               for m in catalogue("gradient_chain"))
+
+
+def test_local_derivative_without_the_weight_is_named():
+    name = "local derivative without the weight (f′(z_k) alone)"
+    acts, slopes, locs, prod = chain_with_slope("sigmoid", 1, [0.5] * 3, sig_slope, with_weight=False)
+    for key, value in (("local_1", locs[0]), ("chain", prod), ("grad_x", (acts[-1] - 1) * prod)):
+        m = mark_of(VANISHING, key, value)
+        assert m.status == "wrong" and m.mistake.name == name, key
+    # ReLU with weights 5: every slope is 1, so the chain is 1 (right: 125) and ∂L/∂x = 124 (right: 15500)
+    for key, value in (("chain", 1), ("grad_x", 124)):
+        m = mark_of(EXPLODING, key, value)
+        assert m.status == "wrong" and m.mistake.name == name, key
+
+
+def test_chain_right_values_to_2_and_4_decimals_and_a_carried_slip():
+    a1 = 1 / (1 + math.exp(-0.5))  # 0.622459
+    for text in ("0.62", "0.6225"):
+        assert mark_of(VANISHING, "a_1", text).status == "correct"
+    # σ′(z₁) slipped to 0.3; the local derivative 0.5·0.3 from it is carried forward
+    result = check(find_problem(VANISHING), {"fprime_1": parse_answer("0.3"), "local_1": parse_answer("0.15")})
+    got = {m.key: m.status for m in result.marks}
+    assert got["fprime_1"] == "wrong" and got["local_1"] == "carried_forward"
+    assert a1 * (1 - a1) == pytest.approx(0.2350037)
+
+
+def test_relu_corner_is_a_degenerate_variant():
+    at_corner = solve_params("gradient_chain", x=0, y=1, weights=[2, 2], activation="relu")
+    assert any(why(at_corner) for why in degeneracy_checks("gradient_chain"))
+    for pid in (VANISHING, EXPLODING):
+        assert not any(why(solve(find_problem(pid))) for why in degeneracy_checks("gradient_chain"))
+
+
+# gradient_check: g(x) = x² at 2 (h = 0.01 and 0.001) and the class test's x^y·ln(x + y) at (2, 3), h = 10⁻⁴
+def f_class(x, y):
+    return x**y * math.log(x + y)
+
+
+def df_class(x, y):
+    return (y * x ** (y - 1) * math.log(x + y) + x**y / (x + y), x**y * math.log(x) * math.log(x + y) + x**y / (x + y))
+
+
+def test_one_sided_difference_is_named():
+    name = "one-sided difference (f(x + h) − f(x))/h"
+    one_sided = (2.01**2 - 4) / 0.01  # 4.01
+    for key, value in (("num_grad_x", one_sided), ("rel_error_x", abs(4 - one_sided) / one_sided)):
+        m = mark_of("gradient-check-square", key, value)
+        assert m.status == "wrong" and m.mistake.name == name, key
+    h = 1e-4
+    wrong = {"x": (f_class(2 + h, 3) - f_class(2, 3)) / h, "y": (f_class(2, 3 + h) - f_class(2, 3)) / h}
+    m = mark_of("gradient-check-class-test", "num_grad", wrong)
+    assert m.status == "wrong" and m.mistake.name == name
+
+
+def test_centred_difference_over_h_is_named():
+    name = "centred difference divided by h instead of 2h"
+    over_h = (2.01**2 - 1.99**2) / 0.01  # 8
+    for key, value in (("num_grad_x", over_h), ("rel_error_x", 0.5)):
+        m = mark_of("gradient-check-square", key, value)
+        assert m.status == "wrong" and m.mistake.name == name, key
+    h = 1e-4
+    m = mark_of("gradient-check-class-test", "num_grad_y", (f_class(2, 3 + h) - f_class(2, 3 - h)) / h)
+    assert m.status == "wrong" and m.mistake.name == name
+
+
+def test_derivative_at_the_moved_point_is_named():
+    name = "the derivative at x + h taken as the numerical one"
+    # the notes' table: 4.02 = g′(2.01) beside x = 2.01, 4.002 = g′(2.001) beside x = 2.001
+    assert mark_of("gradient-check-square", "num_grad_x", "4.02").mistake.name == name
+    assert mark_of("gradient-check-square-small-step", "num_grad_x", "4.002").mistake.name == name
+    m = mark_of("gradient-check-class-test", "num_grad_x", df_class(2 + 1e-4, 3)[0])
+    assert m.status == "wrong" and m.mistake.name == name
+
+
+def test_check_right_values_to_2_and_4_decimals_and_a_carried_slip():
+    gx, gy = df_class(2, 3)  # 20.913255, 10.524619
+    for d in (2, 4):
+        assert mark_of("gradient-check-class-test", "grad", f"x = {gx:.{d}f}, y = {gy:.{d}f}").status == "correct"
+    # g(2.01) slipped to 4.0501: the centred difference (4.0501 - 3.9601)/0.02 = 4.5 is carried forward
+    result = check(find_problem("gradient-check-square"),
+                   {"f_plus_x": parse_answer("4.0501"), "num_grad_x": parse_answer("4.5")})
+    got = {m.key: m.status for m in result.marks}
+    assert got["f_plus_x"] == "wrong" and got["num_grad_x"] == "carried_forward"
+
+
+def test_variable_rules_answer_for_any_variable_name():
+    from tutor.solvers.gradients import _EachVariable
+
+    rules = _EachVariable("num_grad_", lambda v, name: name)
+    assert "num_grad_x" in rules and "num_grad_theta_1" in rules and rules["num_grad_w2"]({}) == "w2"
+    for key in ("num_grad", "num_grad_", "grad_x", "num_grad_1x", 5):
+        assert key not in rules
+    assert rules and len(rules) == 0 and list(rules) == []
+
+
+@pytest.mark.parametrize("kind", ["gradient_chain", "gradient_check"])
+def test_every_mistake_changes_a_checkable_step_of_the_bank(kind):
+    problems = bank_problems(kind)
+    assert problems
+    for mistake in catalogue(kind):
+        changed = [p.id for p in problems if (mistake.applies is None or mistake.applies(solve(p)))
+                   and visible_changes(p, mistake)]
+        assert changed, mistake.name
+
+
+@pytest.mark.parametrize("pid", ["exploding-gradient-relu-chain", "gradient-check-square"])
+def test_quiz_variants_draw_readily(pid):
+    """The vary ranges give usable variants at once, mostly: never near the 300 tries `tutor quiz` allows."""
+    from tutor.variants import draw
+
+    problem = find_problem(pid)
+    variants = [draw(problem, seed) for seed in range(4)]
+    assert max(v.tries for v in variants) <= 10
+    assert len({repr(v.settings) for v in variants}) > 1

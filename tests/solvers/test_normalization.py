@@ -233,3 +233,150 @@ def test_batch_norm_against_torch():
     bn.train()
     out = bn(torch.tensor(x, dtype=torch.float64)).detach().numpy()
     np.testing.assert_allclose(sol.value("y"), out, rtol=1e-12)
+
+
+# -- mistakes ---------------------------------------------------------------------------------------------------------
+# Each wrong method is worked here with plain numpy, independently of the solver and of the catalogue's rules.
+from conftest import make_problem  # noqa: E402
+from tutor.answers import parse_answer  # noqa: E402
+from tutor.api import find_problem, solve  # noqa: E402
+from tutor.check import check, checkable, mistaken_solution  # noqa: E402
+from tutor.mistakes import catalogue, degeneracy_checks, recompute  # noqa: E402
+
+
+def bank_problems(kind):
+    """The bank's problems of one kind (read directly: loading the whole bank is slower)."""
+    from tutor.bank import bank_dirs, load_file, problem_files
+
+    return [load_file(f) for f in problem_files(bank_dirs()) if f"\nkind: {kind}\n" in f.read_text(encoding="utf-8")]
+
+
+def as_text(value, digits=6):
+    a = np.asarray(value, float)
+    if a.ndim == 0:
+        return f"{float(a):.{digits}g}"
+    return "[" + ", ".join(f"{float(x):.{digits}g}" for x in a.ravel()) + "]"
+
+
+def mark_of(problem, key, value, settings=None):
+    problem = find_problem(problem) if isinstance(problem, str) else problem
+    text = value if isinstance(value, str) else as_text(value)
+    result = check(problem, {key: parse_answer(text)}, settings)
+    return next(m for m in result.marks if m.key == key)
+
+
+def visible_changes(problem, mistake, settings=None):
+    """The checkable steps whose value the mistake changes beyond rounding noise."""
+    sol = solve(problem, settings)
+    base = mistaken_solution(problem, settings or {}, mistake) if mistake.params else sol
+    wrong = recompute(base, {}, mistake.rules)
+    return [k for k, _ in checkable(sol) if k in wrong
+            and not np.allclose(np.asarray(wrong[k], float), np.asarray(sol.values[k], float), rtol=1e-4, atol=1e-7)]
+
+
+def test_unbiased_variance_is_named():
+    z = np.array(Z, float)
+    var = np.sum((z - 7) ** 2) / 3  # 20/3 = 6.667 instead of 5
+    x_hat = (z - 7) / np.sqrt(var + 1e-5)
+    for key, value in (("var", var), ("x_hat", x_hat), ("y", 2 * x_hat + 1)):
+        m = mark_of("batch-norm-scale-shift", key, value)
+        assert m.status == "wrong" and m.mistake.name == "unbiased variance (divided by N − 1)", key
+
+
+def test_dividing_by_the_variance_is_named():
+    # the notes' σ = 5: x̂ = (z - 7)/5 = (-0.6, 0.2, -0.2, 0.6), y = 2x̂ + 1
+    z = np.array(Z, float)
+    std = 5 + 1e-5
+    for key, value in (("std", std), ("x_hat", (z - 7) / std), ("y", 2 * (z - 7) / std + 1)):
+        m = mark_of("batch-norm-scale-shift", key, value)
+        assert m.status == "wrong" and m.mistake.name == "divided by σ² instead of σ (the root left out)", key
+    assert mark_of("batch-norm-scale-shift", "std", "5").mistake.name.startswith("divided by σ²")
+
+
+def test_scale_and_shift_on_raw_x_is_named():
+    # the notes' 2(4) + 1 = 9, 2(8) + 1 = 17: γz + β on the raw batch
+    m = mark_of("batch-norm-scale-shift", "y", 2 * np.array(Z, float) + 1)
+    assert m.status == "wrong" and m.mistake.name == "γ and β applied to the raw x instead of x̂"
+
+
+def test_batch_norm_right_values_to_2_and_4_decimals_and_a_carried_slip():
+    sd = math.sqrt(5 + 1e-5)
+    y = 2 * (np.array(Z, float) - 7) / sd + 1  # -1.683, 1.894, 0.1056, 3.683
+    for d in (2, 4):
+        text = "[" + ", ".join(f"{v:.{d}f}" for v in y) + "]"
+        # 0.11 for 0.1056 keeps 2 significant figures; 0.1056 to 4 decimals is 0.1056
+        assert mark_of("batch-norm-scale-shift", "y", text).status == "correct", text
+    # σ² = 4 (a slip), then every step after it from the student's own 4: carried forward
+    own_std = math.sqrt(4 + 1e-5)
+    x_hat = (np.array(Z, float) - 7) / own_std
+    result = check(find_problem("batch-norm-scale-shift"),
+                   {"var": parse_answer("4"), "std": parse_answer(as_text(own_std)),
+                    "x_hat": parse_answer(as_text(x_hat)), "y": parse_answer(as_text(2 * x_hat + 1))})
+    got = {m.key: m.status for m in result.marks}
+    assert got["var"] == "wrong" and got["std"] == got["x_hat"] == got["y"] == "carried_forward"
+
+
+def test_dropout_mistakes_are_named():
+    x, mask, q = np.array([2.0, 2, 2, 2]), np.array([1.0, 0, 0, 1]), 0.5
+    m = mark_of("inverted-dropout", "y", x * mask * q)  # × q instead of ÷ q: [1, 0, 0, 1]
+    assert m.status == "wrong" and m.mistake.name == "kept units multiplied by q instead of divided"
+    assert mark_of("inverted-dropout", "scale", "0.5").mistake.name == "kept units multiplied by q instead of divided"
+    m = mark_of("inverted-dropout", "y_test", q * x)  # scaled again at test time: [1, 1, 1, 1]
+    assert m.status == "wrong" and m.mistake.name == "inverted dropout scaled again at test time"
+
+
+def test_p_read_as_the_other_probability_is_named():
+    # p = 0.8 called the keep probability, read as nn.Dropout's drop probability: q = 0.2, 1/q = 5
+    problem = make_problem("dropout", dict(NOTES_DROPOUT, p=0.8))
+    name = "p taken as the other probability (keep ↔ drop)"
+    for key, value in (("keep", 0.2), ("scale", 5.0), ("y", np.array([2.0, 0, 0, 2]) / 0.2)):
+        m = mark_of(problem, key, value)
+        assert m.status == "wrong" and m.mistake.name == name, key
+    # nn.Dropout(0.25) read as keeping 25 %: 1/0.25 = 4 instead of 1/0.75
+    problem = make_problem("dropout", dict(NOTES_DROPOUT, p=0.25, p_is="drop"))
+    assert mark_of(problem, "scale", "4").mistake.name == name
+
+
+def test_dropout_right_values_to_2_and_4_decimals_and_a_carried_slip():
+    problem = make_problem("dropout", dict(x=[1.5, 2, 0.5, 3], mask=[1, 1, 0, 1], p=0.25, p_is="drop"))
+    y = np.array([1.5, 2, 0, 3]) / 0.75  # 2, 2.667, 0, 4
+    for d in (2, 4):
+        assert mark_of(problem, "y", "[" + ", ".join(f"{v:.{d}f}" for v in y) + "]").status == "correct", d
+    result = check(problem, {"scale": parse_answer("1.5"), "y": parse_answer("[2.25, 3, 0, 4.5]")})
+    got = {m.key: m.status for m in result.marks}
+    assert got["scale"] == "wrong" and got["y"] == "carried_forward"
+
+
+@pytest.mark.parametrize("kind", ["batch_norm", "dropout"])
+def test_every_mistake_changes_a_checkable_step_of_the_bank(kind):
+    problems = bank_problems(kind)
+    for mistake in catalogue(kind):
+        changed = [p.id for p in problems if (mistake.applies is None or mistake.applies(solve(p)))
+                   and visible_changes(p, mistake)]
+        if mistake.name.startswith("p taken as the other"):
+            # the bank's only dropout problem has p = 0.5, where keep and drop are the same number: shown with
+            # another p (its quiz variants draw p from 0.5, 0.8 and 0.75)
+            assert not changed and visible_changes(problems[0], mistake, {"p": 0.8})
+        else:
+            assert changed, mistake.name
+
+
+def test_degenerate_variants_are_refused():
+    flat = solve_params("batch_norm", x=[3, 3, 3, 3])
+    assert any(why(flat) for why in degeneracy_checks("batch_norm"))
+    assert not any(why(solve(find_problem("batch-norm-lab"))) for why in degeneracy_checks("batch_norm"))
+    for mask in ([1, 1, 1, 1], [0, 0, 0, 0]):
+        sol = solve_params("dropout", **dict(NOTES_DROPOUT, mask=mask))
+        assert any(why(sol) for why in degeneracy_checks("dropout"))
+    assert not any(why(solve(find_problem("inverted-dropout"))) for why in degeneracy_checks("dropout"))
+
+
+@pytest.mark.parametrize("pid", ["batch-norm-scale-shift", "inverted-dropout"])
+def test_quiz_variants_draw_readily(pid):
+    """The vary ranges give usable variants at once, mostly: never near the 300 tries `tutor quiz` allows."""
+    from tutor.variants import draw
+
+    problem = find_problem(pid)
+    variants = [draw(problem, seed) for seed in range(4)]
+    assert max(v.tries for v in variants) <= 10
+    assert len({repr(v.settings) for v in variants}) > 1

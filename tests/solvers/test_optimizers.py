@@ -330,3 +330,135 @@ def test_against_torch(method, make):
         w.grad = torch.tensor(g, dtype=torch.float64)
         opt.step()
         np.testing.assert_allclose(sol.value(f"theta_{t}"), w.detach().numpy(), rtol=1e-12)
+
+
+# -- mistakes ---------------------------------------------------------------------------------------------------------
+# Each wrong method is worked here in plain Python, independently of the solver and of the catalogue's rules.
+from conftest import make_problem  # noqa: E402
+from tutor.answers import parse_answer  # noqa: E402
+from tutor.api import find_problem, solve  # noqa: E402
+from tutor.check import check, checkable, mistaken_solution  # noqa: E402
+from tutor.mistakes import catalogue, recompute  # noqa: E402
+
+GRADS2 = [0.2, 0.4, 0.1]  # exercise ②'s gradients, also the RMSProp problem's
+
+
+def bank_problems(kind):
+    """The bank's problems of one kind (read directly: loading the whole bank is slower)."""
+    from tutor.bank import bank_dirs, load_file, problem_files
+
+    return [load_file(f) for f in problem_files(bank_dirs()) if f"\nkind: {kind}\n" in f.read_text(encoding="utf-8")]
+
+
+def mark_of(problem, key, value, settings=None, digits=6):
+    problem = find_problem(problem) if isinstance(problem, str) else problem
+    text = value if isinstance(value, str) else f"{value:.{digits}g}"
+    result = check(problem, {key: parse_answer(text)}, settings)
+    return next(m for m in result.marks if m.key == key)
+
+
+def visible_changes(problem, mistake, settings=None):
+    """The checkable steps whose value the mistake changes beyond rounding noise."""
+    sol = solve(problem, settings)
+    base = mistaken_solution(problem, settings or {}, mistake) if mistake.params else sol
+    wrong = recompute(base, {}, mistake.rules)
+    return [k for k, _ in checkable(sol) if k in wrong
+            and not np.allclose(np.asarray(wrong[k], float), np.asarray(sol.values[k], float), rtol=1e-4, atol=1e-7)]
+
+
+def descend(grads, rates):
+    """θ_t = θ_{t-1} - η_t·g_t from θ_0 = 0."""
+    theta, out = 0.0, []
+    for g, r in zip(grads, rates):
+        theta -= r * g
+        out.append(theta)
+    return out
+
+
+def test_adagrad_as_inverse_sqrt_t_is_named():
+    # the notes' working: η_t = 0.1/√t = 0.1, 0.07071, 0.05774; θ_3 = -(0.02 + 0.028284 + 0.005774)
+    rates = [0.1 / math.sqrt(t) for t in (1, 2, 3)]
+    thetas = descend(GRADS2, rates)
+    assert thetas[2] == pytest.approx(-0.0540578, abs=1e-7)
+    for key, value in (("eta_2", rates[1]), ("theta_3", thetas[2])):
+        m = mark_of("adagrad-three-steps", key, value)
+        assert m.status == "wrong" and m.mistake.name == "η/√t instead of AdaGrad's η/√(g₁² + … + g_t²)"
+
+
+def test_rmsprop_without_the_share_is_named():
+    r, rates = 0.0, []
+    for g in GRADS2:
+        r = 0.9 * r + g * g  # the (1 - β) left out
+        rates.append(0.1 / (math.sqrt(r) + 1e-8))
+    assert r == pytest.approx(0.9 * (0.9 * 0.04 + 0.16) + 0.01)
+    thetas = descend(GRADS2, rates)
+    for key, value in (("r_2", 0.196), ("eta_3", rates[2]), ("theta_3", thetas[2])):
+        m = mark_of("rmsprop-three-steps", key, value)
+        assert m.status == "wrong" and m.mistake.name == "RMSProp without the (1 − β) on g²", key
+
+
+def test_momentum_uphill_is_named():
+    v, theta, thetas = 0.0, 0.0, []
+    for g in MOMENTUM["grads"]:
+        v = 0.9 * v + 0.1 * g
+        theta += v  # the chapter's θ + v with the worked example's v
+        thetas.append(theta)
+    assert thetas == pytest.approx([0.05, 0.135, 0.1915])
+    for key, value in zip(("theta_1", "theta_3"), (thetas[0], thetas[2])):
+        m = mark_of("momentum-three-steps", key, value)
+        assert m.status == "wrong" and m.mistake.name == "momentum step taken uphill (the sign of v mixed up)"
+    # the same slip in the other written forms: chapter's v = βv - ηg with θ - v, PyTorch's buffer with θ + η·buf
+    for form in ("sutskever", "pytorch"):
+        problem = make_problem("optimizer", dict(MOMENTUM, momentum_form=form))
+        m = mark_of(problem, "theta_3", thetas[2])
+        assert m.status == "wrong" and m.mistake.name.startswith("momentum step taken uphill"), form
+
+
+def test_decayed_rate_over_t_is_named():
+    rates = [0.1 / t for t in (1, 2, 3)]
+    thetas = descend(GRADS2, rates)
+    for key, value in (("eta_2", 0.05), ("theta_3", thetas[2])):
+        m = mark_of("sgd-decayed-rate-three-steps", key, value)
+        assert m.status == "wrong" and m.mistake.name == "decayed rate η/t instead of η/√t"
+
+
+def test_right_values_to_2_and_4_decimals_are_correct_and_a_slip_is_carried():
+    # momentum: θ_3 = -0.1915 and v_2 = 0.085 (the notes' worked example)
+    for text in ("-0.19", "-0.1915"):
+        assert mark_of("momentum-three-steps", "theta_3", text).status == "correct"
+    for text in ("0.085", "0.0850"):
+        assert mark_of("momentum-three-steps", "v_2", text).status == "correct"
+    # v_1 = 0.5 (η forgotten) is wrong; θ_1 = 0 - 0.5 from it is carried forward
+    result = check(find_problem("momentum-three-steps"), {"v_1": parse_answer("0.5"), "theta_1": parse_answer("-0.5")})
+    got = {m.key: m for m in result.marks}
+    assert got["v_1"].status == "wrong" and got["theta_1"].status == "carried_forward"
+
+
+def test_every_mistake_changes_a_checkable_step_of_the_bank():
+    problems = bank_problems("optimizer")
+    for mistake in catalogue("optimizer"):
+        applied = [p for p in problems if mistake.applies is None or mistake.applies(solve(p))]
+        assert applied, mistake.name
+        for problem in applied:
+            assert visible_changes(problem, mistake), (mistake.name, problem.id)
+
+
+def test_mistakes_apply_to_their_own_method_only():
+    names = {}
+    for pid in ("adagrad-three-steps", "rmsprop-three-steps", "momentum-three-steps", "sgd-decayed-rate-three-steps"):
+        sol = solve(find_problem(pid))
+        names[pid] = [m.name for m in catalogue("optimizer") if m.applies(sol)]
+    assert all(len(v) == 1 for v in names.values()), names
+    plain = solve_params("optimizer", method="sgd", theta0=0, grads=GRADS2, lr=0.1)
+    assert not [m.name for m in catalogue("optimizer") if m.applies(plain)]
+
+
+@pytest.mark.parametrize("pid", ["momentum-three-steps", "rmsprop-three-steps", "adagrad-three-steps"])
+def test_quiz_variants_draw_readily(pid):
+    """The vary ranges give usable variants at once, mostly: never near the 300 tries `tutor quiz` allows."""
+    from tutor.variants import draw
+
+    problem = find_problem(pid)
+    variants = [draw(problem, seed) for seed in range(4)]
+    assert max(v.tries for v in variants) <= 10
+    assert len({repr(v.settings) for v in variants}) > 1

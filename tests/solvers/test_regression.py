@@ -303,3 +303,126 @@ def test_cli_stochastic_two_epochs_and_notes():
     r = CliRunner().invoke(app, ["solve", "linear-gd-mini-batch"])
     assert r.exit_code == 0, r.stderr
     assert "The notes give -1 for ∂L/∂b" in r.stdout and "the correct value is -3" in r.stdout
+
+
+# -- mistakes ---------------------------------------------------------------------------------------------------------
+# Each wrong method is worked here (by hand, or by the test's own gd/mse above), independently of the solver.
+from tutor.answers import parse_answer  # noqa: E402
+from tutor.api import find_problem, solve  # noqa: E402
+from tutor.check import check, checkable, mistaken_solution  # noqa: E402
+from tutor.mistakes import catalogue, recompute  # noqa: E402
+
+
+def bank_problems(kind):
+    """The bank's problems of one kind (read directly: loading the whole bank is slower)."""
+    from tutor.bank import bank_dirs, load_file, problem_files
+
+    return [load_file(f) for f in problem_files(bank_dirs()) if f"\nkind: {kind}\n" in f.read_text(encoding="utf-8")]
+
+
+def as_text(value, digits=6):
+    a = np.asarray(value, float)
+    if a.ndim == 0:
+        return f"{float(a):.{digits}g}"
+    return "[" + ", ".join(f"{float(x):.{digits}g}" for x in a.ravel()) + "]"
+
+
+def mark_of(problem, key, value, settings=None):
+    problem = find_problem(problem) if isinstance(problem, str) else problem
+    text = value if isinstance(value, str) else as_text(value)
+    result = check(problem, {key: parse_answer(text)}, settings)
+    return next(m for m in result.marks if m.key == key)
+
+
+def visible_changes(problem, mistake, settings=None):
+    """The checkable steps whose value the mistake changes beyond rounding noise."""
+    sol = solve(problem, settings)
+    base = mistaken_solution(problem, settings or {}, mistake) if mistake.params else sol
+    wrong = recompute(base, {}, mistake.rules)
+    return [k for k, _ in checkable(sol) if k in wrong
+            and not np.allclose(np.asarray(wrong[k], float), np.asarray(sol.values[k], float), rtol=1e-4, atol=1e-7)]
+
+
+FACTOR_2 = "a factor of 2 off: the ½ of the MSE mixed up"
+SUMMED = "summed over the examples instead of averaged (the 1/m left out)"
+
+
+def test_factor_of_two_is_named():
+    # linear-gd-batch-two-epochs is (1/n)Σ(y - ŷ)²; without the 2 of the square, epoch 1 gives
+    # ∂L/∂w = (1/3)Σ(ŷ - y)x = -(3 + 10 + 21)/3 = -34/3 (the right one is -68/3)
+    X, Y = column([1, 2, 3]), [3, 5, 7]
+    wrong = gd(X, Y, [0], 0, 0.1, 2, [[0, 1, 2]], "half_mean")
+    assert wrong["dL_dw_e1_1"][0] == pytest.approx(-34 / 3, rel=1e-6)
+    for key in ("dL_dw_e1_1", "dL_db_e2_1", "w_e2_1"):
+        m = mark_of("linear-gd-batch-two-epochs", key, np.atleast_1d(wrong[key])[0])
+        assert m.status == "wrong" and m.mistake.name == FACTOR_2, key
+    # and the other way: linear-gd-batch is ½(y - ŷ)² averaged; keeping the 2 gives (2/3)Σ(ŷ - y)x = -56/3
+    assert mark_of("linear-gd-batch", "dL_dw_e1_1", -56 / 3).mistake.name == FACTOR_2
+
+
+def test_summed_instead_of_averaged_is_named():
+    # linear-gd-mini-batch is 1/(2m)Σ(y - ŷ)²; summed, ½Σ: loss before = ½(4 + 16 + 36 + 64) = 60 (right: 15) and
+    # batch 1's ∂L/∂w = Σ(ŷ - y)x = -(2·1 + 4·2) = -10 (right: -5)
+    X, Y = column([1, 2, 3, 4]), [2, 4, 6, 8]
+    wrong = gd(X, Y, [0], 0, 0.1, 1, [[0, 1], [2, 3]], "half_sum")
+    assert wrong["loss_e0"] == pytest.approx(60) and wrong["dL_dw_e1_1"][0] == pytest.approx(-10, rel=1e-6)
+    for key in ("loss_e0", "loss_e1"):  # over all 4 examples; for a batch of 2, Σ and (2/m)Σ are the same number
+        m = mark_of("linear-gd-mini-batch", key, np.atleast_1d(wrong[key])[0])
+        assert m.status == "wrong" and m.mistake.name == SUMMED, key
+    # linear-gd-batch (m = 3): Σ(ŷ - y)x = -(2 + 8 + 18) = -28 (right: -28/3), so w = 2.8
+    wrong = gd(column([1, 2, 3]), [2, 4, 6], [0], 0, 0.1, 1, [[0, 1, 2]], "half_sum", bias=False)
+    assert wrong["dL_dw_e1_1"][0] == pytest.approx(-28, rel=1e-6)
+    for key, value in (("dL_dw_e1_1", -28), ("w_final", 2.8), ("loss_final", wrong["loss_e1"])):
+        m = mark_of("linear-gd-batch", key, value)
+        assert m.status == "wrong" and m.mistake.name == SUMMED, key
+
+
+def test_logistic_mistakes_are_named():
+    # logistic-sigmoid-neuron: z = 1, h = σ(1), y = 1, x = (0, 1, 1), θ = (4, 2, -1), η = 0.1
+    h = 1 / (1 + math.exp(-1))
+    x, theta = np.array([0.0, 1.0, 1.0]), np.array([4.0, 2.0, -1.0])
+    with_slope = (h - 1) * h * (1 - h) * x  # the squared error's chain rule: σ′ not cancelled
+    assert with_slope[1] == pytest.approx(-0.0528770, abs=1e-7)
+    flipped = (1 - h) * x
+    cases = [("σ′(z) kept in the gradient: (h − y)·h(1 − h)·x", with_slope),
+             ("error taken as y − h (the gradient's sign flipped)", flipped)]
+    for name, grad in cases:
+        for key, value in (("dL_dtheta", grad), ("theta_new", theta - 0.1 * grad)):
+            m = mark_of("logistic-sigmoid-neuron", key, value)
+            assert m.status == "wrong" and m.mistake.name == name, (name, key)
+
+
+def test_right_values_to_2_and_4_decimals_are_correct_and_a_slip_is_carried():
+    for text in ("0.73", "0.7311"):  # σ(1) = 0.731059
+        assert mark_of("logistic-sigmoid-neuron", "h", text).status == "correct"
+    for text in ("2.27", "2.2700"):  # mini-batch: w after the epoch, 0.5 + 0.1·17.7
+        assert mark_of("linear-gd-mini-batch", "w_e1_2", text).status == "correct"
+    # h - y written -0.3 (a slip), then the gradient (h - y)x from it: carried forward
+    result = check(find_problem("logistic-sigmoid-neuron"),
+                   {"h_minus_y": parse_answer("-0.3"), "dL_dtheta": parse_answer("[0, -0.3, -0.3]")})
+    got = {m.key: m for m in result.marks}
+    assert got["h_minus_y"].status == "wrong" and got["dL_dtheta"].status == "carried_forward"
+
+
+@pytest.mark.parametrize("kind", ["linear_regression_gd", "logistic_regression"])
+def test_every_mistake_changes_a_checkable_step_of_the_bank(kind):
+    problems = bank_problems(kind)
+    assert problems
+    for mistake in catalogue(kind):
+        changed = [p.id for p in problems if visible_changes(p, mistake)]
+        assert changed, mistake.name
+    # the 1/m matters wherever an average is over more than one example: every linear problem's loss on the data
+    summed = next(m for m in catalogue(kind) if m.name == SUMMED) if kind == "linear_regression_gd" else None
+    if summed:
+        assert all("loss_e0" in visible_changes(p, summed) for p in problems)
+
+
+@pytest.mark.parametrize("pid", ["linear-gd-batch", "linear-gd-mini-batch", "logistic-sigmoid-neuron"])
+def test_quiz_variants_draw_readily(pid):
+    """The vary ranges give usable variants at once, mostly: never near the 300 tries `tutor quiz` allows."""
+    from tutor.variants import draw
+
+    problem = find_problem(pid)
+    variants = [draw(problem, seed) for seed in range(4)]
+    assert max(v.tries for v in variants) <= 10
+    assert len({repr(v.settings) for v in variants}) > 1

@@ -270,7 +270,11 @@ def mistake_sentence(mark: Any) -> str:
     """'h without the tanh on c (from your own earlier values). h = o ⊙ tanh(c): …'"""
     detail = f" ({mark.detail})" if mark.detail else ""
     why = mark.mistake.explanation
-    return f"{mark.mistake.name}{detail}. {why[:1].upper()}{why[1:]}"
+    import re
+
+    if re.match(r"[a-z]{2,}\b", why):  # a word, not a symbol: "h = o ⊙ tanh(c)" keeps its h
+        why = why[:1].upper() + why[1:]
+    return f"{mark.mistake.name}{detail}. {why}"
 
 
 def inline(value: Any, digits: int) -> str:

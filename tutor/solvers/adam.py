@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
 
@@ -12,6 +12,7 @@ from tutor.engine import expr as E
 from tutor.engine.expr import Expr, Num, Sym
 from tutor.engine.ops import EXPAND_MAX_ELEMENTS, Graph, Node
 from tutor.errors import TutorError
+from tutor.mistakes import Mistake, mistakes
 from tutor.params import Param, Params
 from tutor.registry import solver
 from tutor.safe_expr import gradient, parse
@@ -403,3 +404,84 @@ def _theta_step(g: Graph, t: int, prev: Node, mh: Node, vh: Node, lr: Node, eps:
     return g.step(f"theta_{t}", f"Iteration {t}: update θ_{t}", _t_sym("theta", t), formula,
                   [prev, mh, vh, lr, eps], rule, _show(_theta_lines, elementwise=True), explain)
 
+
+
+# -- the catalogue of mistakes (tutor check / tutor quiz name them when a student's number matches) -------------
+WrongRule = Callable[[Mapping[str, Any]], Any]
+
+
+class NumberedRules(Mapping[str, WrongRule]):
+    """Wrong rules for numbered steps `<name>_<k>`, k = 1..last (one per iteration, or per layer): `rules` maps a
+    name to rule(values, k). The rule of a key is made when asked for, so a catalogue holds one function per
+    name rather than one closure per possible step. Shared with the other optimizers and the gradient chain."""
+
+    def __init__(self, rules: Mapping[str, Callable[[Mapping[str, Any], int], Any]], last: int = MAX_ITERATIONS):
+        self._rules, self._last = dict(rules), last
+
+    def __getitem__(self, key: str) -> WrongRule:
+        name, _, k = key.rpartition("_") if isinstance(key, str) else ("", "", "")
+        if name in self._rules and k.isdigit() and k == str(int(k)) and 1 <= int(k) <= self._last:
+            rule, number = self._rules[name], int(k)
+            return lambda values: rule(values, number)
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return (f"{name}_{k}" for k in range(1, self._last + 1) for name in self._rules)
+
+    def __len__(self) -> int:
+        return len(self._rules) * self._last
+
+
+def _before(t: int) -> str:
+    """The key of θ before iteration t."""
+    return "theta0" if t == 1 else f"theta_{t - 1}"
+
+
+def _eps_inside_delta(v: Mapping[str, Any], t: int) -> Any:
+    mh, vh = np.asarray(v[f"m_hat_{t}"], float), np.asarray(v[f"v_hat_{t}"], float)
+    return _out(float(v["lr"]) * mh / np.sqrt(vh + float(v["eps"])))
+
+
+def _over_one_minus(v: Mapping[str, Any], key: str, beta: str) -> Any:
+    return _out(np.asarray(v[key], float) / (1 - float(v[beta])))
+
+
+def _eps_matters(solution: Any) -> bool:
+    """ε inside or outside the root is a visible difference only when ε is not tiny beside √v̂ (the notes' ε = 10⁻⁸
+    never is): the two denominators must differ in the 3rd significant figure somewhere."""
+    eps = float(solution.values["eps"])
+    t = 1
+    while f"v_hat_{t}" in solution.values:
+        vh = np.asarray(solution.values[f"v_hat_{t}"], float)
+        outside, inside = np.sqrt(vh) + eps, np.sqrt(vh + eps)
+        if np.any(np.abs(outside - inside) > 1e-3 * np.abs(outside)):
+            return True
+        t += 1
+    return False
+
+
+mistakes(
+    "adam",
+    Mistake("no bias correction (m̂ = m, v̂ = v)",
+            "The moments m and v start at 0, so early on they are pulled towards 0; dividing by 1 − β₁ᵗ and "
+            "1 − β₂ᵗ undoes that. Without it the first steps have the wrong size (at t = 1, lr·(1 − β₁)/√(1 − β₂) "
+            "instead of lr).",
+            rules=NumberedRules({"m_hat": lambda v, t: v[f"m_{t}"], "v_hat": lambda v, t: v[f"v_{t}"]})),
+    Mistake("bias correction 1 − β instead of 1 − βᵗ",
+            "The correction divides by 1 − β₁ᵗ and 1 − β₂ᵗ, with t the iteration number: it fades as t grows. "
+            "Dividing by 1 − β every time is right only at t = 1.",
+            rules=NumberedRules({"m_hat": lambda v, t: _over_one_minus(v, f"m_{t}", "beta1"),
+                                 "v_hat": lambda v, t: _over_one_minus(v, f"v_{t}", "beta2")})),
+    Mistake("ε inside the root, √(v̂ + ε)",
+            "Adam (Kingma & Ba, torch.optim.Adam) divides by √v̂ + ε, with ε outside the root; √(v̂ + ε) is the "
+            "notes' chapter formula, and it differs visibly once ε is not tiny beside √v̂.",
+            rules=NumberedRules({"delta": _eps_inside_delta,
+                                 "theta": lambda v, t: _out(np.asarray(v[_before(t)], float)
+                                                            - np.asarray(_eps_inside_delta(v, t), float))}),
+            applies=_eps_matters),
+    Mistake("β₁ and 1 − β₁ swapped in m",
+            "The first moment is m_t = β₁·m_{t−1} + (1 − β₁)·g_t: the large weight β₁ (0.9) stays on the old "
+            "average and only 1 − β₁ (0.1) goes to the new gradient. The notes' chapter prints \"generally "
+            "β₁ = 0.1\" for 0.9.",
+            params=lambda p: {"beta1": 1 - p["beta1"]}),
+)

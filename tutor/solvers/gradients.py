@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
 
@@ -14,8 +14,10 @@ from tutor.engine import expr as E
 from tutor.engine.expr import Expr, Num, Sym
 from tutor.engine.ops import Graph, Node
 from tutor.errors import TutorError
+from tutor.mistakes import Mistake, degenerate, mistakes
 from tutor.params import Param, Params
 from tutor.registry import solver
+from tutor.solvers.adam import NumberedRules
 from tutor.solvers.activations import (AT_ZERO, DEFAULT_ALPHA, FUNCTIONS, NAMES, at_zero_convention,
                                        derivative_step, value_step)
 
@@ -447,3 +449,88 @@ def gradient_check(p: Params, g: Graph) -> None:
                          "tolerances instead.")
     if "log(" in text.replace(" ", ""):
         g.conventions.append("log is the natural logarithm (ln), as in torch.log.")
+
+
+# -- the catalogue of mistakes (tutor check / tutor quiz name them when a student's number matches) -------------
+def _is_sigmoid_chain(solution: Any) -> bool:
+    return solution.steps["a_1"].title.endswith(f"activation {NAMES['sigmoid'][0]}(z_1)")
+
+
+mistakes(
+    "gradient_chain",
+    Mistake("the activation's value a_k used as its slope f′(z_k)",
+            "The backward pass multiplies by the derivative of the activation at z_k, not by its value: "
+            "σ′(z) = a(1 − a), tanh′(z) = 1 − a², ReLU′(z) = 1 for z > 0 (the notes' 25 × 124 puts a₂ = 25 where "
+            "ReLU′(z₂) = 1 belongs).",
+            rules=NumberedRules({"fprime": lambda v, k: float(v[f"a_{k}"])}, MAX_LAYERS)),
+    Mistake("σ′ taken as 0.25 at every layer",
+            "0.25 is σ′(0), the largest σ′ can be; at each layer σ′(z_k) = a_k(1 − a_k) at that layer's own z_k, "
+            "which is smaller once z_k ≠ 0.",
+            rules=NumberedRules({"fprime": lambda v, k: 0.25}, MAX_LAYERS), applies=_is_sigmoid_chain),
+    Mistake("local derivative without the weight (f′(z_k) alone)",
+            "Since z_k = w_k·a_{k−1}, ∂a_k/∂a_{k−1} = f′(z_k)·w_k: the chain rule goes through the weight as well as "
+            "through the activation.",
+            rules=NumberedRules({"local": lambda v, k: float(v[f"fprime_{k}"])}, MAX_LAYERS)),
+)
+
+
+def _chain_degenerate(solution: Any) -> str | None:
+    if "ReLU" not in solution.steps["a_1"].title:  # relu and leaky_relu have a corner at 0
+        return None
+    k = 1
+    while f"z_{k}" in solution.values:
+        if float(solution.values[f"z_{k}"]) == 0:
+            return f"z_{k} = 0 is ReLU's corner, where the slope is a convention"
+        k += 1
+    return None
+
+
+degenerate("gradient_chain", _chain_degenerate)
+
+
+class _EachVariable(Mapping[str, Callable[[Mapping[str, Any]], Any]]):
+    """Wrong rules for the per-variable steps `<prefix><name>` of gradient_check, whatever the problem's variables
+    are called: `rule(values, name)`. The names are open-ended, so the mapping answers `in` and `[]` (what
+    `tutor.mistakes.recompute` asks) for every variable name and lists no keys of its own."""
+
+    def __init__(self, prefix: str, rule: Callable[[Mapping[str, Any], str], Any]) -> None:
+        self._prefix, self._rule = prefix, rule
+
+    def __getitem__(self, key: str) -> Callable[[Mapping[str, Any]], Any]:
+        name = key[len(self._prefix):] if isinstance(key, str) and key.startswith(self._prefix) else ""
+        if not name.isidentifier():
+            raise KeyError(key)
+        return lambda values: self._rule(values, name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+    def __bool__(self) -> bool:  # a family of rules, never empty
+        return True
+
+
+def _derivative_at_moved_point(v: Mapping[str, Any], name: str) -> float:
+    point = dict(v["point"])
+    _, grads = safe_expr.gradient(_parse(v["expression"], tuple(point)), _moved(point, name, float(v["h"])))
+    return float(grads.get(name, 0.0))
+
+
+mistakes(
+    "gradient_check",
+    Mistake("one-sided difference (f(x + h) − f(x))/h",
+            "The check uses the centred difference (f(x + h) − f(x − h))/(2h), whose error shrinks like h²; the "
+            "one-sided quotient errs like h (for x² at 2 with h = 0.01 it gives 4.01 instead of 4).",
+            rules=_EachVariable("num_grad_", lambda v, n: (float(v[f"f_plus_{n}"]) - float(v["f"])) / float(v["h"]))),
+    Mistake("centred difference divided by h instead of 2h",
+            "The points x + h and x − h are 2h apart, so the centred difference divides f(x + h) − f(x − h) by "
+            "2h; dividing by h doubles the slope.",
+            rules=_EachVariable("num_grad_", lambda v, n: (float(v[f"f_plus_{n}"]) - float(v[f"f_minus_{n}"]))
+                                / float(v["h"]))),
+    Mistake("the derivative at x + h taken as the numerical one",
+            "The numerical derivative is a difference quotient of f at the point x; f′(x + h) is the exact "
+            "derivative somewhere else (the notes' table gives 4.02 = g′(2.01) beside x = 2.01).",
+            rules=_EachVariable("num_grad_", _derivative_at_moved_point)),
+)

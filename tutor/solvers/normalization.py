@@ -12,6 +12,7 @@ from tutor.engine import expr as E
 from tutor.engine.expr import Expr, Num, Sym
 from tutor.engine.ops import EXPAND_MAX_ELEMENTS, EXPAND_MAX_TERMS, Graph
 from tutor.errors import TutorError
+from tutor.mistakes import Mistake, degenerate, mistakes
 from tutor.params import Param, Params
 from tutor.registry import solver
 from tutor.solvers import expect_vector
@@ -339,3 +340,62 @@ def dropout(p: Params, g: Graph) -> None:
         g.notes.append(f"The mask keeps {kept} of {len(mask)} units ({kept / len(mask):.4g}), while each unit is kept "
                        f"with probability q = {q:.4g}: one mask need not keep exactly that share, so the averages "
                        "below agree only on average over many masks.")
+
+
+# -- the catalogue of mistakes (tutor check / tutor quiz name them when a student's number matches) -------------
+mistakes(
+    "batch_norm",
+    Mistake("unbiased variance (divided by N − 1)",
+            "Batch norm normalises with the batch's own spread, the biased variance Σ(x − μ)²/N (nn.BatchNorm in "
+            "training); dividing by N − 1 is the unbiased estimate PyTorch keeps in running_var for evaluation.",
+            params=lambda p: {"variance": "unbiased" if p["variance"] == "biased" else "biased"}),
+    Mistake("divided by σ² instead of σ (the root left out)",
+            "Normalising is x̂ = (x − μ)/√(σ² + ε): the deviations are divided by the standard deviation, the "
+            "root of the variance, so that x̂ has variance 1.",
+            rules={"std": lambda v: _out(_arr(v["var"]) + float(v["eps"]))}),
+    Mistake("γ and β applied to the raw x instead of x̂",
+            "The scale and shift act on the normalised values: y = γ·x̂ + β. γ·x + β skips the normalisation.",
+            rules={"y": lambda v: _arr(v["gamma"]) * _arr(v["x"]) + _arr(v["beta"])}),
+)
+
+
+def _batch_norm_degenerate(solution: Any) -> str | None:
+    if np.any(_arr(solution.values["var"]) == 0):
+        return "every sample of a feature is the same: σ² = 0 and x̂ = 0"
+    return None
+
+
+degenerate("batch_norm", _batch_norm_degenerate)
+
+
+def _inverted(solution: Any) -> bool:
+    """Inverted dropout (scaled in training); the original dropout scales at test time."""
+    return solution.steps["y_test"].inputs == ("x",)
+
+
+mistakes(
+    "dropout",
+    Mistake("kept units multiplied by q instead of divided",
+            "Inverted dropout scales the kept units up by 1/q in training, so that their expected output matches "
+            "test time, when every unit is present; multiplying by q shrinks them twice over.",
+            rules={"scale": lambda v: float(v["keep"])}, applies=_inverted),
+    Mistake("inverted dropout scaled again at test time",
+            "Inverted dropout does its scaling in training (÷ q), so at test time the layer does nothing: "
+            "y_test = x. Multiplying by q at test time belongs to the original dropout, which does not scale in "
+            "training.",
+            rules={"y_test": lambda v: float(v["keep"]) * _arr(v["x"])}, applies=_inverted),
+    Mistake("p taken as the other probability (keep ↔ drop)",
+            "Check what p is: nn.Dropout(p) drops each unit with probability p, so the keep probability is "
+            "q = 1 − p; where p is called the keep probability, q = p.",
+            params=lambda p: {"p_is": "keep" if p["p_is"] == "drop" else "drop"}),
+)
+
+
+def _dropout_degenerate(solution: Any) -> str | None:
+    mask = _arr(solution.values["mask"])
+    if np.all(mask == 1) or np.all(mask == 0):
+        return "the mask keeps every unit or drops every unit"
+    return None
+
+
+degenerate("dropout", _dropout_degenerate)

@@ -8,7 +8,7 @@ as a series, or taken from a loss in theta at each iterate; every iteration t ha
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
@@ -16,11 +16,12 @@ from tutor.engine import expr as E
 from tutor.engine.expr import Expr, Num, Sym
 from tutor.engine.ops import Graph, Node
 from tutor.errors import TutorError
+from tutor.mistakes import Mistake, mistakes
 from tutor.params import Param, Params
 from tutor.registry import solver
 from tutor.solvers import adam
-from tutor.solvers.adam import (LOSS_VARIABLE, MAX_ITERATIONS, _gradient_step, _minus, _out, _show, _variables,
-                                check_gradient_source, gradient_source)
+from tutor.solvers.adam import (LOSS_VARIABLE, MAX_ITERATIONS, NumberedRules, _before, _gradient_step, _minus, _out,
+                                _show, _variables, check_gradient_source, gradient_source)
 
 METHODS = ("sgd", "momentum", "adagrad", "rmsprop")
 DEFAULT_BETA = {"momentum": 0.9, "rmsprop": 0.99}  # PyTorch: SGD(momentum=0.9) is the usual; RMSprop alpha=0.99
@@ -501,3 +502,46 @@ def _momentum_theta_step(g: Graph, t: int, form: str, prev: Node, state: Node, l
                                                     "θ_t = θ_{t-1} + v_t, v_t already pointing downhill."))
     return g.step(f"theta_{t}", f"Iteration {t}: update θ_{t}", _t_sym("theta", t), formula, inputs, rule,
                   _show(lines, elementwise=True), why)
+
+
+# -- the catalogue of mistakes (tutor check / tutor quiz name them when a student's number matches) -------------
+def _method(solution: Any) -> str:
+    """Which optimiser a solution worked, read from its steps (a mistake's `applies` sees only the solution)."""
+    steps = solution.steps
+    if "r_1" in steps:
+        return "rmsprop" if "beta" in solution.givens else "adagrad"
+    if "v_1" in steps or "buf_1" in steps:
+        return "momentum"
+    return "sgd_decayed" if "eta_1" in steps else "sgd"
+
+
+def _rmsprop_without_share(v: Mapping[str, Any], t: int) -> Any:
+    prev = v["r_0" if t == 1 else f"r_{t - 1}"]
+    return _out(float(v["beta"]) * _arr(prev) + _arr(v[f"g_{t}"]) ** 2)
+
+
+mistakes(
+    "optimizer",
+    Mistake("η/√t instead of AdaGrad's η/√(g₁² + … + g_t²)",
+            "AdaGrad divides η by the root of the sum of every squared gradient so far, r_t = r_{t−1} + g_t²; "
+            "η/√t shrinks with the iteration count alone, whatever the gradients (a schedule for plain gradient "
+            "descent, which is what the notes' working of the AdaGrad exercise does).",
+            params=lambda p: {"method": "sgd", "lr_decay": "inverse_sqrt"},
+            applies=lambda s: _method(s) == "adagrad"),
+    Mistake("RMSProp without the (1 − β) on g²",
+            "RMSProp keeps a moving average, r_t = β·r_{t−1} + (1 − β)·g_t²: the new square gets the share 1 − β. "
+            "Adding all of g_t² makes r a decayed sum, larger than the average, and the steps too small.",
+            rules=NumberedRules({"r": _rmsprop_without_share}),
+            applies=lambda s: _method(s) == "rmsprop"),
+    Mistake("momentum step taken uphill (the sign of v mixed up)",
+            "With v_t = β·v_{t−1} + η·g_t (the notes' worked example) the update is θ_t = θ_{t−1} − v_t; the "
+            "chapter's θ_t = θ_{t−1} + v_t belongs with v_t = β·v_{t−1} − η·g_t, whose sign is the opposite. "
+            "Mixing the two moves θ with the gradient, uphill.",
+            rules=NumberedRules({"theta": lambda v, t: _out(_arr(v[_before(t)]) + _arr(v[f"delta_{t}"]))}),
+            applies=lambda s: _method(s) == "momentum"),
+    Mistake("decayed rate η/t instead of η/√t",
+            "The schedule divides η by the square root of the iteration number, η_t = η/√t (0.1, 0.0707, 0.0577 "
+            "for η = 0.1); η/t decays much faster.",
+            rules=NumberedRules({"eta": lambda v, t: float(v["lr"]) / t}),
+            applies=lambda s: _method(s) == "sgd_decayed"),
+)

@@ -15,7 +15,7 @@ example's number for stochastic; the batch's number for mini-batch):
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -23,6 +23,7 @@ from tutor.engine import expr as E
 from tutor.engine.expr import Expr, Num, Sym
 from tutor.engine.ops import EXPAND_MAX_ELEMENTS, EXPAND_MAX_TERMS, Graph, Node
 from tutor.errors import TutorError
+from tutor.mistakes import Mistake, mistakes
 from tutor.params import Param, Params, to_series
 from tutor.registry import solver
 from tutor.solvers import shape_text
@@ -604,3 +605,40 @@ def logistic_regression(p: Params, g: Graph) -> None:
     if intercept:
         g.conventions.append("x₀ = 1 is put in front of every example, so θ = (θ₀, θ₁, …) with θ₀ the bias "
                              "(the notes' convention); nn.Linear keeps the bias as a separate parameter.")
+
+
+# -- the catalogue of mistakes (tutor check / tutor quiz name them when a student's number matches) -------------
+_OTHER_HALF = {"mean": "half_mean", "half_mean": "mean", "sum": "half_sum", "half_sum": "sum"}
+_SUMMED = {"mean": "sum", "half_mean": "half_sum"}
+
+mistakes(
+    "linear_regression_gd",
+    Mistake("a factor of 2 off: the ½ of the MSE mixed up",
+            "The derivative d/dŷ (y − ŷ)² is −2(y − ŷ): without a ½ in the loss the gradient keeps the 2, "
+            "(2/m)Σ(ŷ − y)x; the ½ of ½(y − ŷ)² is there only to cancel it, (1/m)Σ(ŷ − y)x. Use the loss the "
+            "problem states.",
+            params=lambda p: {"loss": _OTHER_HALF[p["loss"]]}),
+    Mistake("summed over the examples instead of averaged (the 1/m left out)",
+            "A mean loss divides by the number of examples m it is taken over (the whole dataset for the loss, "
+            "the batch for an update), and so does its gradient; leaving out the 1/m makes them m times larger.",
+            params=lambda p: {"loss": _SUMMED.get(p["loss"], p["loss"])}),
+)
+
+
+def _error_with_slope(v: Mapping[str, Any]) -> np.ndarray:
+    h = np.atleast_1d(np.asarray(v["h"], float))
+    return (h - np.asarray(v["y"], float).reshape(-1)) * h * (1 - h)
+
+
+mistakes(
+    "logistic_regression",
+    Mistake("σ′(z) kept in the gradient: (h − y)·h(1 − h)·x",
+            "With the cross-entropy, ∂L/∂h = (h − y)/(h(1 − h)) and σ′(z) = h(1 − h) cancel: ∂L/∂z = h − y. "
+            "Multiplying by h(1 − h) again is the chain rule of the squared error, not of the cross-entropy.",
+            rules={"h_minus_y": _error_with_slope}),
+    Mistake("error taken as y − h (the gradient's sign flipped)",
+            "The loss −Σ[y ln h + (1 − y) ln(1 − h)] has ∂L/∂z = h − y; y − h is the gradient of the "
+            "log-likelihood, which is maximised, so stepping against it moves θ uphill on the loss.",
+            rules={"h_minus_y": lambda v: np.asarray(v["y"], float).reshape(-1)
+                   - np.atleast_1d(np.asarray(v["h"], float))}),
+)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from tutor.engine import expr as E
 from tutor.engine.expr import Sym
 from tutor.engine.ops import Graph
 from tutor.errors import TutorError
+from tutor.mistakes import Mistake, mistakes
 from tutor.params import Param, Params
 from tutor.registry import solver
 
@@ -71,3 +73,27 @@ def update_count(p: Params, g: Graph) -> None:
            lambda e, u, t: f"{e} epochs of {u} update{'s' if u != 1 else ''} each.")
     g.conventions.append("An epoch is one pass over all n samples. In PyTorch a DataLoader with batch_size B gives "
                          "⌈n/B⌉ batches per epoch (⌊n/B⌋ with drop_last=True), one optimizer.step() each.")
+
+
+# -- the catalogue of mistakes (tutor check / tutor quiz name them when a student's number matches) -------------
+def _swap_batch_reading(p: dict[str, Any]) -> dict[str, Any]:
+    """The number of mini-batches read as the batch size, or the other way round."""
+    return {"batch_size": p["batches"], "batches": p["batch_size"]}
+
+
+mistakes(
+    "update_count",
+    Mistake("number of mini-batches and batch size confused",
+            "With k mini-batches per epoch there are k updates per epoch; a batch size B gives ⌈n/B⌉ of them. "
+            "\"10 mini-batches\" of 50 samples is 10 updates per epoch (batches of 5), not 50/10 = 5.",
+            params=_swap_batch_reading, applies=lambda s: "batches" in s.givens or "batch_size" in s.givens),
+    Mistake("batch and stochastic gradient descent swapped",
+            "Batch gradient descent averages the gradient over all n samples and updates once per epoch; "
+            "stochastic gradient descent updates after every sample, n times per epoch.",
+            params=lambda p: {"mode": {"batch": "stochastic", "stochastic": "batch"}[p["mode"]]},
+            applies=lambda s: "batches" not in s.givens and "batch_size" not in s.givens),
+    Mistake("samples processed counted as updates (n × epochs)",
+            "Every epoch passes all n samples through the network, but the weights change once per batch: "
+            "the updates are epochs × updates per epoch, n × epochs only for stochastic gradient descent.",
+            rules={"total": lambda v: int(v["n"]) * int(v["epochs"])}),
+)
