@@ -236,3 +236,154 @@ def test_cli_text_shows_the_working():
     r = CliRunner().invoke(app, ["solve", "sigmoid-derivative-assignment"])
     assert r.exit_code == 0, r.stderr
     assert "1 + 0.5488" in r.stdout and "0.6457·(1 - 0.6457)" in r.stdout and "0.2288" in r.stdout
+
+
+# -- mistakes --------------------------------------------------------------------------------------------------
+# Each wrong method is re-derived here in plain numpy; the check must name it when a student types its numbers.
+import re  # noqa: E402
+
+from tutor.answers import parse_answer  # noqa: E402
+from tutor.api import find_problem, solve  # noqa: E402
+from tutor.bank import builtin_bank, load_file  # noqa: E402
+from tutor.check import CARRIED, CORRECT, WRONG, check, checkable, mistaken_solution  # noqa: E402
+from tutor.mistakes import catalogue, degeneracy_checks, recompute  # noqa: E402
+
+
+def text(value, digits=4):
+    """A value as a student types it, rounded to `digits` decimals (or to 2 significant figures for "2sf")."""
+    a = np.asarray(value, float)
+    if a.ndim == 0:
+        return f"{float(a):.2g}" if digits == "2sf" else f"{float(a):.{digits}f}"
+    return "[" + ", ".join(text(r, digits) for r in a) + "]"
+
+
+def mark(problem, key, value, digits=4, **earlier):
+    answers = {k: parse_answer(text(v, digits)) for k, v in earlier.items()}
+    answers[key] = parse_answer(text(value, digits))
+    return next(m for m in check(problem, answers).marks if m.key == key)
+
+
+def assert_named(problem, key, value, name, **earlier):
+    m = mark(problem, key, value, **earlier)
+    assert m.status == WRONG, (m.status, name)
+    assert m.mistake is not None and m.mistake.name == name, (m.mistake, name)
+
+
+def bank_problems(kind):
+    """The built-in bank's problems of a kind (read file by file: faster than loading the whole bank)."""
+    files = sorted(builtin_bank().rglob("*.yaml"))
+    return [load_file(f) for f in files if re.search(rf"^kind: {kind}\s*$", f.read_text(encoding="utf-8"), re.M)]
+
+
+def changed_steps(problem, mistake):
+    """The checkable steps whose value the mistake changes (for a problem it applies to)."""
+    sol = solve(problem)
+    if mistake.applies is not None and not mistake.applies(sol):
+        return []
+    base = sol if mistake.params is None else mistaken_solution(problem, {}, mistake)
+    values = recompute(base, {}, mistake.rules)
+    return [k for k, _ in checkable(sol)
+            if k in values and not np.allclose(np.asarray(values[k], float), np.asarray(sol.values[k], float))]
+
+
+def test_sigmoid_derivative_from_x():
+    # σ′(0.6) typed as 0.6·(1 − 0.6) = 0.24 instead of σ(0.6)(1 − σ(0.6)) = 0.2288
+    assert_named(find_problem("sigmoid-derivative-assignment"), "df_dx", 0.6 * (1 - 0.6),
+                 "σ′ from x instead of from σ(x): x(1 − x)")
+
+
+def test_tanh_derivative_from_x():
+    x = np.array([-2, -1, 0, 1, 2], float)
+    assert_named(find_problem("activation-tanh-derivative"), "df_dx", 1 - x**2,
+                 "tanh′ from x instead of from tanh(x): 1 − x²")
+
+
+def test_relu_as_x_plus_abs_x():
+    x = np.array([-1.5, 0, 2])
+    assert_named(find_problem("activation-relu-lab"), "f", x + np.abs(x), "ReLU as x + |x|, twice max(0, x)")
+
+
+def test_leaky_relu_without_alpha():
+    problem = find_problem("activation-leaky-relu-derivative")  # x = −2, 0, 3
+    x = np.array([-2.0, 0.0, 3.0])
+    name = "leaky ReLU without α, as plain ReLU"
+    assert_named(problem, "f", np.maximum(0, x), name)
+    assert_named(problem, "df_dx", (x > 0).astype(float), name)
+
+
+def test_leaky_relu_without_the_absolute_value():
+    problem = find_problem("activation-leaky-relu-lab")  # x = −1.5, 0, 2
+    x = np.array([-1.5, 0.0, 2.0])
+    name = "leaky ReLU as ((1 + α)x + (1 − α)x)/2, without the |x|"
+    assert_named(problem, "f", ((1 + 0.01) * x + (1 - 0.01) * x) / 2, name)
+    assert_named(problem, "df_dx", np.ones(3), name)
+
+
+def test_slope_at_the_corner_taken_as_one():
+    # ReLU′ at −2, 0, 3 with 1 at the corner: [0, 1, 1]; the problem takes PyTorch's 0 there
+    assert_named(find_problem("activation-relu-derivative"), "df_dx", [0.0, 1.0, 1.0],
+                 "f′(0) taken as 1, the slope on the right")
+    # not offered where the problem itself takes the right slope, nor where no x is 0
+    names = [m.name for m in catalogue("activation")]
+    right = solve_params("activation", function="relu", x=[-2, 0, 3], derivative_at_zero="right")
+    no_zero = solve_params("activation", function="relu", x=[-2, 3])
+    corner = next(m for m in catalogue("activation") if m.name == "f′(0) taken as 1, the slope on the right")
+    assert corner.name in names and not corner.applies(right) and not corner.applies(no_zero)
+
+
+def test_activation_right_values_rounded_are_correct_and_a_slip_is_carried_forward():
+    problem = find_problem("activation-tanh-derivative")
+    x = np.array([-2, -1, 0, 1, 2], float)
+    t = np.array([math.tanh(v) for v in x])
+    for digits in (4, "2sf"):  # tanh′(±2) = 0.0707 needs 3 decimals for 2 figures
+        assert mark(problem, "f", t, digits).status == CORRECT
+        assert mark(problem, "df_dx", 1 - t**2, digits).status == CORRECT
+    s = sig(0.6)  # 0.6457, σ′ = 0.2288: 2 decimals are 2 figures
+    assignment = find_problem("sigmoid-derivative-assignment")
+    assert mark(assignment, "f", s, 2).status == CORRECT
+    assert mark(assignment, "df_dx", s * (1 - s), 2).status == CORRECT
+    slipped = np.array([-0.96, -0.8, 0.0, 0.8, 0.96])  # tanh(±1) misread as ±0.8
+    assert mark(problem, "df_dx", 1 - slipped**2, f=slipped).status == CARRIED
+
+
+def test_softmax_without_exponentials():
+    x = np.array([0.5, 1.5, 0.1])
+    assert_named(find_problem("softmax-chapter"), "s", x / x.sum(), "softmax as xᵢ/Σⱼxⱼ, without the exponentials")
+
+
+def test_softmax_with_exponentials_of_minus_x():
+    problem = find_problem("softmax-chapter")
+    e = np.exp(-np.array([0.5, 1.5, 0.1]))
+    name = "exponentials of −xᵢ, as in σ"
+    assert_named(problem, "exp", e, name)
+    assert_named(problem, "S", e.sum(), name)
+    assert_named(problem, "s", e / e.sum(), name)
+
+
+def test_softmax_right_values_rounded_are_correct_and_a_slip_is_carried_forward():
+    problem = find_problem("softmax-forward")
+    e = np.exp([2.0, 1.0, 0.1])
+    for digits in (4, "2sf"):  # s₃ = 0.0986 needs 3 decimals for 2 figures
+        assert mark(problem, "s", e / e.sum(), digits).status == CORRECT
+    chapter = np.exp([0.5, 1.5, 0.1])
+    assert mark(find_problem("softmax-chapter"), "s", chapter / chapter.sum(), 2).status == CORRECT
+    slipped = np.array([7.389, 2.718, 1.0])  # e^0.1 taken as e^0 = 1, as the lab does
+    assert mark(problem, "S", slipped.sum(), exp=slipped).status == CARRIED
+
+
+@pytest.mark.parametrize("kind", ["activation", "softmax"])
+def test_every_mistake_changes_a_checkable_step_of_a_bank_problem(kind):
+    problems = bank_problems(kind)
+    for m in catalogue(kind):
+        assert any(changed_steps(p, m) for p in problems), m.name
+
+
+def test_degenerate_variants():
+    (corner,) = degeneracy_checks("activation")
+    assert corner(solve_params("activation", function="relu", x=[-1, 0, 2])) is not None
+    assert corner(solve_params("activation", function="leaky_relu", x=[0])) is not None
+    assert corner(solve_params("activation", function="relu", x=[-1, 2])) is None
+    assert corner(solve_params("activation", function="tanh", x=[0])) is None  # smooth at 0
+    (equal,) = degeneracy_checks("softmax")
+    assert equal(solve_params("softmax", x=[1, 1, 1])) is not None
+    assert equal(solve_params("softmax", x=[1, 2, 1])) is None

@@ -258,3 +258,141 @@ def test_cli_shape_error_is_one_line():
     assert r.exit_code == 2
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "V" in lines[0] and "1×2" in lines[0] and "3×3" in lines[0]
+
+
+# -- mistakes --------------------------------------------------------------------------------------------------
+# Each wrong method is re-derived here with the plain reference above; the check must name it when a student
+# types its numbers.
+from conftest import make_problem  # noqa: E402
+import re  # noqa: E402
+
+from tutor.answers import parse_answer  # noqa: E402
+from tutor.api import find_problem, solve  # noqa: E402
+from tutor.bank import builtin_bank, load_file  # noqa: E402
+from tutor.check import CARRIED, CORRECT, WRONG, check, checkable, mistaken_solution  # noqa: E402
+from tutor.mistakes import catalogue, degeneracy_checks, recompute  # noqa: E402
+
+
+def text(value, digits=4):
+    """A value as a student types it, rounded to `digits` decimals (or to 2 significant figures for "2sf")."""
+    a = np.asarray(value, float)
+    if a.ndim == 0:
+        return f"{float(a):.2g}" if digits == "2sf" else f"{float(a):.{digits}f}"
+    return "[" + ", ".join(text(r, digits) for r in a) + "]"
+
+
+def mark(problem, key, value, digits=4, **earlier):
+    answers = {k: parse_answer(text(v, digits)) for k, v in earlier.items()}
+    answers[key] = parse_answer(text(value, digits))
+    return next(m for m in check(problem, answers).marks if m.key == key)
+
+
+def assert_named(problem, key, value, name, **earlier):
+    m = mark(problem, key, value, **earlier)
+    assert m.status == WRONG, (m.status, name)
+    assert m.mistake is not None and m.mistake.name == name, (m.mistake, name)
+
+
+def bank_problems(kind):
+    """The built-in bank's problems of a kind (read file by file: faster than loading the whole bank)."""
+    files = sorted(builtin_bank().rglob("*.yaml"))
+    return [load_file(f) for f in files if re.search(rf"^kind: {kind}\s*$", f.read_text(encoding="utf-8"), re.M)]
+
+
+def changed_steps(problem, mistake):
+    """The checkable steps whose value the mistake changes (for a problem it applies to)."""
+    sol = solve(problem)
+    if mistake.applies is not None and not mistake.applies(sol):
+        return []
+    base = sol if mistake.params is None else mistaken_solution(problem, {}, mistake)
+    values = recompute(base, {}, mistake.rules)
+    return [k for k, _ in checkable(sol)
+            if k in values and not np.allclose(np.asarray(values[k], float), np.asarray(sol.values[k], float))]
+
+
+def assert_named_everywhere(problem, ref, name):
+    for key, value in zip(("scores", "weights", "output"), ref):
+        if value is not None:
+            assert_named(problem, key, value, name)
+
+
+def test_no_scaling():
+    S, A, O = reference(PLAY_Q, PLAY_K, PLAY_V, scale=1)  # q·k without the 1/2
+    assert S[0, 0] == pytest.approx(0.91121, abs=1e-5)
+    assert_named_everywhere(find_problem("attention-playing-outside"), (S, A, O), "scores without the 1/√d_k scaling")
+
+
+def test_divided_by_d_k():
+    ref = reference(PLAY_Q, PLAY_K, PLAY_V, scale=1 / 4)  # d_k = 4: 1/4 where 1/√4 = 1/2 belongs
+    assert_named_everywhere(find_problem("attention-playing-outside"), ref, "scores divided by d_k instead of √d_k")
+
+
+def test_scaled_where_plain_dot_products_were_asked():
+    ref = reference(S_STATE, H, H)  # 1/√3 applied to the notes' plain dot products
+    assert ref[0][0, 0] == pytest.approx(2 / math.sqrt(3))
+    assert_named_everywhere(find_problem("attention-context-vector"), ref,
+                            "scores divided by √d_k where plain dot products were asked")
+
+
+def test_softmax_down_the_columns():
+    S, _, _ = reference(PLAY_Q, PLAY_K, PLAY_V)
+    A = softmax_rows(S.T).T  # each column sums to 1 instead of each row
+    O = A @ np.asarray(PLAY_V)
+    name = "softmax down each column (over the queries) instead of along each row"
+    assert_named_everywhere(find_problem("attention-playing-outside"), (None, A, O), name)
+
+
+def test_softmax_down_the_columns_with_a_causal_mask():
+    Q = [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]
+    problem = make_problem("attention", {"Q": Q, "K": Q, "V": [[1, 0], [0, 1], [1, 1]], "mask": "causal"})
+    S, _, _ = reference(Q, Q, [[1, 0], [0, 1], [1, 1]], causal=True)
+    A = softmax_rows(S.T).T  # masked entries (above the diagonal) stay 0 in every column
+    assert A[0, 1] == 0 and A[:, 2].tolist() == [0, 0, 1]
+    assert_named(problem, "weights", A, "softmax down each column (over the queries) instead of along each row")
+
+
+def test_scores_used_as_weights():
+    problem = find_problem("attention-context-vector")
+    A = np.array([[2.0, 1.0, 1.0]])  # the scores s·h_j themselves
+    O = A @ np.asarray(H, float)  # [3, 2, 3]
+    assert O.tolist() == [[3, 2, 3]]
+    assert_named_everywhere(problem, (None, A, O), "scores used as the weights, without the softmax")
+
+
+def test_right_values_rounded_are_correct_and_a_slip_is_carried_forward():
+    problem = find_problem("attention-playing-outside")
+    S, A, O = reference(PLAY_Q, PLAY_K, PLAY_V)
+    for digits in (2, 4):
+        for key, value in zip(("scores", "weights", "output"), (S, A, O)):
+            assert mark(problem, key, value, digits).status == CORRECT, (key, digits)
+    slipped = np.array([[0.51, 0.49], [0.55, 0.45]])  # the second row's weights mis-divided
+    assert mark(problem, "output", slipped @ np.asarray(PLAY_V), weights=slipped).status == CARRIED
+
+
+def test_every_mistake_changes_a_checkable_step_of_a_bank_problem():
+    problems = bank_problems("attention")
+    mistakes = catalogue("attention")
+    assert len(mistakes) >= 3  # a headline kind
+    for m in mistakes:
+        assert any(changed_steps(p, m) for p in problems), m.name
+
+
+def test_scaling_mistakes_only_where_they_change_something():
+    def names(sol):
+        return [m.name for m in catalogue("attention") if m.applies is None or m.applies(sol)]
+
+    plain = names(solve(find_problem("attention-context-vector")))  # scale 1, one query
+    assert "scores without the 1/√d_k scaling" not in plain
+    assert "softmax down each column (over the queries) instead of along each row" not in plain
+    scaled = names(solve(find_problem("attention-playing-outside")))
+    assert "scores divided by √d_k where plain dot products were asked" not in scaled
+    assert "scores divided by d_k instead of √d_k" in scaled
+
+
+def test_uniform_rows_are_degenerate():
+    (uniform,) = degeneracy_checks("attention")
+    assert "query 4" in uniform(solve(find_problem("self-attention-one-hot")))  # q₄ = 0 scores every key 0
+    assert uniform(solve(find_problem("attention-playing-outside"))) is None
+    # a causal first row has one visible key: not a tie
+    assert uniform(solve_params("attention", Q=[[1, 0], [0, 1]], K=[[1, 0], [0, 1]], V=[[1, 0], [0, 1]],
+                                mask="causal")) is None

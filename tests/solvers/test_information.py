@@ -243,3 +243,170 @@ def test_entropy_problem_text_shows_the_working_and_the_notes_remark():
     r = CliRunner().invoke(app, ["solve", "entropy-three-classes"])
     assert r.exit_code == 0, r.stderr
     assert "-log₂(0.7)" in r.stdout and "1.157" in r.stdout and "drop the minus sign" in r.stdout
+
+
+# -- mistakes --------------------------------------------------------------------------------------------------
+# Each wrong method is re-derived here with plain math; the check must name it when a student types its numbers.
+from conftest import make_problem  # noqa: E402
+import re  # noqa: E402
+
+from tutor.answers import parse_answer  # noqa: E402
+from tutor.api import find_problem, solve  # noqa: E402
+from tutor.bank import builtin_bank, load_file  # noqa: E402
+from tutor.check import CARRIED, CORRECT, WRONG, check, checkable, mistaken_solution  # noqa: E402
+from tutor.mistakes import catalogue, degeneracy_checks, recompute  # noqa: E402
+
+BATCH_Y, BATCH_Y_HAT = [1, 0, 1, 0], [0.9, 0.2, 0.6, 0.7]  # binary-cross-entropy-batch
+
+
+def text(value, digits=4):
+    """A value as a student types it, rounded to `digits` decimals (or to 2 significant figures for "2sf")."""
+    a = np.asarray(value, float)
+    if a.ndim == 0:
+        return f"{float(a):.2g}" if digits == "2sf" else f"{float(a):.{digits}f}"
+    return "[" + ", ".join(text(r, digits) for r in a) + "]"
+
+
+def mark(problem, key, value, digits=4, **earlier):
+    answers = {k: parse_answer(text(v, digits)) for k, v in earlier.items()}
+    answers[key] = parse_answer(text(value, digits))
+    return next(m for m in check(problem, answers).marks if m.key == key)
+
+
+def assert_named(problem, key, value, name, **earlier):
+    m = mark(problem, key, value, **earlier)
+    assert m.status == WRONG, (m.status, name)
+    assert m.mistake is not None and m.mistake.name == name, (m.mistake, name)
+
+
+def bank_problems(kind):
+    """The built-in bank's problems of a kind (read file by file: faster than loading the whole bank)."""
+    files = sorted(builtin_bank().rglob("*.yaml"))
+    return [load_file(f) for f in files if re.search(rf"^kind: {kind}\s*$", f.read_text(encoding="utf-8"), re.M)]
+
+
+def changed_steps(problem, mistake):
+    """The checkable steps whose value the mistake changes (for a problem it applies to)."""
+    sol = solve(problem)
+    if mistake.applies is not None and not mistake.applies(sol):
+        return []
+    base = sol if mistake.params is None else mistaken_solution(problem, {}, mistake)
+    values = recompute(base, {}, mistake.rules)
+    return [k for k, _ in checkable(sol)
+            if k in values and not np.allclose(np.asarray(values[k], float), np.asarray(sol.values[k], float))]
+
+
+# entropy
+def test_entropy_without_the_minus_sign():
+    # the chapter's bracket [0.7 log₂ 0.7 + 0.2 log₂ 0.2 + 0.1 log₂ 0.1] = −1.157, left without its minus sign
+    problem = find_problem("entropy-three-classes")
+    terms = [p * math.log2(p) for p in CHAPTER_P]
+    assert sum(terms) == pytest.approx(-1.15678, abs=1e-5)
+    name = "the minus sign dropped: Σ pᵢ log pᵢ"
+    assert_named(problem, "terms_p", terms, name)
+    assert_named(problem, "entropy_p", sum(terms), name)
+    with_q = make_problem("entropy", {"p": CHAPTER_P, "q": CHAPTER_Q, "base": 2})
+    assert_named(with_q, "cross_entropy_pq", sum(p * math.log2(q) for p, q in zip(CHAPTER_P, CHAPTER_Q)), name)
+
+
+def test_entropy_in_another_base():
+    problem = find_problem("entropy-three-classes")  # bits
+    nats = ref_entropy(CHAPTER_P, base="e")["entropy_p"]
+    assert nats == pytest.approx(0.80182, abs=1e-5)
+    assert_named(problem, "entropy_p", nats, "ln (nats) instead of log₂")
+    assert_named(problem, "info_p", [-math.log(p) for p in CHAPTER_P], "ln (nats) instead of log₂")
+    tens = ref_entropy(CHAPTER_P, base=10)["entropy_p"]
+    assert_named(problem, "entropy_p", tens, "log₁₀ (a calculator's log key) instead of ln or log₂")
+    # in nats, the log₁₀ slip still applies and the ln one does not
+    in_nats = make_problem("entropy", {"p": CHAPTER_P, "base": "e"})
+    assert_named(in_nats, "entropy_p", ref_entropy(CHAPTER_P, base=10)["entropy_p"],
+                 "log₁₀ (a calculator's log key) instead of ln or log₂")
+    assert mark(in_nats, "entropy_p", ref_entropy(CHAPTER_P, base=2)["entropy_p"]).mistake is None
+
+
+def test_entropy_right_values_rounded_are_correct_and_a_slip_is_carried_forward():
+    problem = find_problem("entropy-three-classes")
+    h = ref_entropy(CHAPTER_P)["entropy_p"]
+    terms = [-p * math.log2(p) for p in CHAPTER_P]  # 0.360, 0.464, 0.332
+    for digits in (2, 4):
+        assert mark(problem, "entropy_p", h, digits).status == CORRECT
+        assert mark(problem, "terms_p", terms, digits).status == CORRECT
+    slipped = [0.7 * 0.5146, 0.2 * 2.3219, 0.1 * 3.0]  # log₂ 10 taken as 3
+    assert mark(problem, "entropy_p", sum(slipped), terms_p=slipped).status == CARRIED
+
+
+# cross-entropy loss
+def test_loss_with_a_calculators_log_key():
+    problem = find_problem("binary-cross-entropy-batch")
+    losses = [-(math.log10(b) if a else math.log10(1 - b)) for a, b in zip(BATCH_Y, BATCH_Y_HAT)]
+    name = "log₁₀ (a calculator's log key) instead of ln"
+    assert_named(problem, "ln_y_hat", [math.log10(b) for b in BATCH_Y_HAT], name)
+    assert_named(problem, "losses", losses, name)
+    assert_named(problem, "loss", sum(losses) / 4, name)
+    categorical = find_problem("categorical-cross-entropy-softmax")
+    assert_named(categorical, "loss", -math.log10(ref_softmax([2.0, 1.0, 0.1])[0]), name)
+
+
+def test_binary_loss_without_the_second_term():
+    problem = find_problem("binary-cross-entropy-batch")
+    losses = [-a * math.log(b) for a, b in zip(BATCH_Y, BATCH_Y_HAT)]  # y = 0 examples cost 0
+    assert losses[1] == 0 and losses[3] == 0
+    name = "binary cross-entropy without the (1 − y) ln(1 − ŷ) term"
+    assert_named(problem, "losses", losses, name)
+    assert_named(problem, "loss", sum(losses) / 4, name)
+    # a single example with y = 1 has no second term to drop
+    logit = solve(find_problem("binary-cross-entropy-logit"))
+    drop = next(m for m in catalogue("cross_entropy_loss") if m.name == name)
+    assert not drop.applies(logit)
+
+
+def test_loss_without_its_minus_sign():
+    name = "the loss without its minus sign (the log-likelihood)"
+    s = 1 / (1 + math.exp(-0.6))
+    assert_named(find_problem("binary-cross-entropy-logit"), "loss", math.log(s), name)
+    assert_named(find_problem("categorical-cross-entropy-softmax"), "loss", math.log(ref_softmax([2.0, 1.0, 0.1])[0]),
+                 name)
+    batch = find_problem("binary-cross-entropy-batch")
+    likelihoods = [-v for v in ref_bce(BATCH_Y, BATCH_Y_HAT)]
+    each = "each example's loss without its minus sign (the log-likelihood)"
+    assert_named(batch, "losses", likelihoods, each)
+    assert_named(batch, "loss", sum(likelihoods) / 4, each)
+
+
+def test_sum_instead_of_mean():
+    losses = ref_bce(BATCH_Y, BATCH_Y_HAT)
+    assert_named(find_problem("binary-cross-entropy-batch"), "loss", sum(losses),
+                 "the sum of the losses instead of their mean")
+    summed = make_problem("cross_entropy_loss", {"loss": "binary", "y": BATCH_Y, "y_hat": BATCH_Y_HAT,
+                                                 "reduction": "sum"})
+    assert mark(summed, "loss", sum(losses)).status == CORRECT  # where the sum is asked, it is right
+
+
+def test_loss_right_values_rounded_are_correct_and_a_slip_is_carried_forward():
+    problem = find_problem("binary-cross-entropy-batch")
+    losses = ref_bce(BATCH_Y, BATCH_Y_HAT)
+    for digits in (2, 4):
+        assert mark(problem, "losses", losses, digits).status == CORRECT
+        assert mark(problem, "loss", sum(losses) / 4, digits).status == CORRECT
+    categorical = find_problem("categorical-cross-entropy-softmax")
+    slipped = [0.7, 0.2, 0.1]  # a softmax slip
+    assert mark(categorical, "ln_y_hat", [math.log(v) for v in slipped], y_hat=slipped).status == CARRIED
+    assert mark(categorical, "loss", -math.log(0.7), y_hat=slipped).status == CARRIED
+
+
+@pytest.mark.parametrize("kind", ["entropy", "cross_entropy_loss"])
+def test_every_mistake_changes_a_checkable_step_of_a_bank_problem(kind):
+    problems = bank_problems(kind)
+    for m in catalogue(kind):
+        assert any(changed_steps(p, m) for p in problems), m.name
+
+
+def test_degenerate_variants():
+    (entropy_check,) = degeneracy_checks("entropy")
+    assert entropy_check(solve_params("entropy", p=[0.5, 0.5, 0])) is not None
+    assert entropy_check(solve_params("entropy", p=[0.5, 0.5], q=[1, 0])) is not None
+    assert entropy_check(solve_params("entropy", p=CHAPTER_P, q=CHAPTER_Q)) is None
+    (loss_check,) = degeneracy_checks("cross_entropy_loss")
+    assert loss_check(solve_params("cross_entropy_loss", loss="binary", y=[1, 0], y_hat=[1.0, 0.3])) is not None
+    assert loss_check(solve(find_problem("binary-cross-entropy-batch"))) is None
+    assert loss_check(solve(find_problem("categorical-cross-entropy-softmax"))) is None

@@ -187,3 +187,139 @@ def test_cli_bad_q_is_one_line_naming_q():
     assert len(lines) == 1, r.stderr
     assert "q" in lines[0].split(":")[0] and "sum to 1.2" in lines[0]
     assert "Traceback" not in r.stderr and r.stdout == ""
+
+
+# -- mistakes --------------------------------------------------------------------------------------------------
+# Each wrong method is re-derived here with `reference` (plain math.log); the check must name it when a student
+# types its numbers.
+import re  # noqa: E402
+
+from tutor.answers import parse_answer  # noqa: E402
+from tutor.api import find_problem, solve  # noqa: E402
+from tutor.bank import builtin_bank, load_file  # noqa: E402
+from tutor.check import CARRIED, CORRECT, WRONG, check, checkable, mistaken_solution  # noqa: E402
+from tutor.mistakes import catalogue, degeneracy_checks, recompute  # noqa: E402
+from tutor.solvers.kl import log_base_of  # noqa: E402
+
+P_FRAC = [9 / 25, 12 / 25, 4 / 25]
+U = [1 / 3] * 3
+P_BITS, Q_BITS = [0.7, 0.2, 0.1], [0.6, 0.3, 0.1]
+ANSWERS = ("kl_pq", "kl_qp", "entropy_p", "cross_entropy_pq")
+
+
+def text(value, digits=4):
+    """A value as a student types it, rounded to `digits` decimals (or to 2 significant figures for "2sf")."""
+    a = np.asarray(value, float)
+    if a.ndim == 0:
+        return f"{float(a):.2g}" if digits == "2sf" else f"{float(a):.{digits}f}"
+    return "[" + ", ".join(text(r, digits) for r in a) + "]"
+
+
+def mark(problem, key, value, digits=4, **earlier):
+    answers = {k: parse_answer(text(v, digits)) for k, v in earlier.items()}
+    answers[key] = parse_answer(text(value, digits))
+    return next(m for m in check(problem, answers).marks if m.key == key)
+
+
+def assert_named(problem, key, value, name, **earlier):
+    m = mark(problem, key, value, **earlier)
+    assert m.status == WRONG, (m.status, name)
+    assert m.mistake is not None and m.mistake.name == name, (m.mistake, name)
+
+
+def bank_problems(kind):
+    """The built-in bank's problems of a kind (read file by file: faster than loading the whole bank)."""
+    files = sorted(builtin_bank().rglob("*.yaml"))
+    return [load_file(f) for f in files if re.search(rf"^kind: {kind}\s*$", f.read_text(encoding="utf-8"), re.M)]
+
+
+def changed_steps(problem, mistake):
+    """The checkable steps whose value the mistake changes (for a problem it applies to)."""
+    sol = solve(problem)
+    if mistake.applies is not None and not mistake.applies(sol):
+        return []
+    base = sol if mistake.params is None else mistaken_solution(problem, {}, mistake)
+    values = recompute(base, {}, mistake.rules)
+    return [k for k, _ in checkable(sol)
+            if k in values and not np.allclose(np.asarray(values[k], float), np.asarray(sol.values[k], float))]
+
+
+def test_p_and_q_swapped():
+    problem = find_problem("kl-divergence")
+    swapped = reference(U, P_FRAC)  # every quantity with the roles of P and Q exchanged
+    assert swapped["kl_pq"] == pytest.approx(WIKI_KL_QP, abs=5e-7)
+    for key in ANSWERS:
+        assert_named(problem, key, swapped[key], "KL with p and q swapped")
+
+
+def test_bits_where_nats_were_asked():
+    problem = find_problem("kl-divergence")  # natural logs
+    bits = reference(P_FRAC, U, base=2)
+    assert bits["kl_pq"] == pytest.approx(WIKI_KL_PQ / math.log(2), rel=1e-6)
+    for key in ANSWERS:
+        assert_named(problem, key, bits[key], "log₂ (bits) instead of ln")
+
+
+def test_nats_where_bits_were_asked():
+    problem = find_problem("kl-divergence-bits")
+    nats = reference(P_BITS, Q_BITS)
+    for key in ANSWERS:
+        assert_named(problem, key, nats[key], "ln (nats) instead of log₂")
+
+
+@pytest.mark.parametrize("pid,p,q", [("kl-divergence", P_FRAC, U), ("kl-divergence-bits", P_BITS, Q_BITS)])
+def test_calculator_log_key(pid, p, q):
+    tens = reference(p, q, base=10)
+    for key in ANSWERS:
+        assert_named(find_problem(pid), key, tens[key], "log₁₀ (a calculator's log key) instead of ln or log₂")
+
+
+def test_kl_q_p_weighted_by_p():
+    # the notes write KL(Q‖P) = Σ P(x) ln(Q(x)/P(x)): term by term, and summed
+    problem = find_problem("kl-divergence")
+    terms = [p * math.log(q / p) for p, q in zip(P_FRAC, U)]
+    assert sum(terms) == pytest.approx(-WIKI_KL_PQ, abs=5e-8)
+    name = "KL(q‖p) with p as the weights: Σ pᵢ log(qᵢ/pᵢ)"
+    assert_named(problem, "terms_qp", terms, name)
+    assert_named(problem, "kl_qp", sum(terms), name)
+    # the sum of one's own wrong terms is carried forward, not a second mistake
+    assert mark(problem, "kl_qp", sum(terms), terms_qp=terms).status == CARRIED
+
+
+def test_right_values_rounded_are_correct_and_a_slip_is_carried_forward():
+    problem = find_problem("kl-divergence-bits")
+    ref = reference(P_BITS, Q_BITS, base=2)
+    for key in ANSWERS:
+        assert mark(problem, key, ref[key], 4).status == CORRECT, key
+    # to 2 decimals where that is 2 significant figures (0.04 for KL(p‖q) = 0.0387 is rounded too far)
+    for key in ("entropy_p", "cross_entropy_pq"):
+        assert mark(problem, key, ref[key], 2).status == CORRECT, key
+    slipped = [0.7 * math.log2(0.7 / 0.6), 0.2 * math.log2(0.2 / 0.3), 0.01]  # 0.1·log₂ 1 taken as 0.01
+    assert mark(problem, "kl_pq", sum(slipped), terms_pq=slipped).status == CARRIED
+
+
+def test_every_mistake_changes_a_checkable_step_of_a_bank_problem():
+    problems = bank_problems("kl_divergence")
+    mistakes = catalogue("kl_divergence")
+    assert len(mistakes) >= 3  # a headline kind
+    for m in mistakes:
+        assert any(changed_steps(p, m) for p in problems), m.name
+
+
+def test_base_mistakes_apply_only_to_another_base():
+    assert log_base_of(solve(find_problem("kl-divergence"))) == "e"
+    assert log_base_of(solve(find_problem("kl-divergence-bits"))) == 2
+    assert log_base_of(solve_params("kl_divergence", p=P, q=Q, base=10)) == 10
+    # p certain: H(p) = 0, the cross-entropy still tells the base
+    assert log_base_of(solve_params("kl_divergence", p=[1, 0], q=[0.5, 0.5], base=2)) == 2
+    assert log_base_of(solve_params("kl_divergence", p=[1, 0], q=[1, 0])) is None
+    in_bits = solve(find_problem("kl-divergence-bits"))
+    offered = [m.name for m in catalogue("kl_divergence") if m.applies is None or m.applies(in_bits)]
+    assert "log₂ (bits) instead of ln" not in offered and "ln (nats) instead of log₂" in offered
+
+
+def test_zero_probabilities_and_equal_distributions_are_degenerate():
+    (check_kl,) = degeneracy_checks("kl_divergence")
+    assert check_kl(solve_params("kl_divergence", p=[0.5, 0.5, 0], q=[0.2, 0.3, 0.5])) is not None
+    assert check_kl(solve_params("kl_divergence", p=[0.5, 0.5], q=[0.5, 0.5])) is not None
+    assert check_kl(solve_params("kl_divergence", p=P, q=Q)) is None

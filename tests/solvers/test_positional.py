@@ -104,3 +104,99 @@ def test_cli_text_writes_out_the_sines():
     assert r.exit_code == 0, r.stderr
     assert "sin(0.1)" in r.stdout and "cos(2)" in r.stdout and "100^0.5" in r.stdout
     assert "degree mode" in r.stdout
+
+
+# -- mistakes --------------------------------------------------------------------------------------------------
+# Each wrong method is re-derived here with plain math; the check must name it when a student types its numbers.
+import re  # noqa: E402
+
+from tutor.answers import parse_answer  # noqa: E402
+from tutor.api import find_problem, solve  # noqa: E402
+from tutor.bank import builtin_bank, load_file  # noqa: E402
+from tutor.check import CARRIED, CORRECT, WRONG, check, checkable, mistaken_solution  # noqa: E402
+from tutor.mistakes import catalogue, degeneracy_checks, recompute  # noqa: E402
+
+
+def text(value, digits=4):
+    """A value as a student types it, rounded to `digits` decimals (or to 2 significant figures for "2sf")."""
+    a = np.asarray(value, float)
+    if a.ndim == 0:
+        return f"{float(a):.2g}" if digits == "2sf" else f"{float(a):.{digits}f}"
+    return "[" + ", ".join(text(r, digits) for r in a) + "]"
+
+
+def mark(problem, key, value, digits=4, **earlier):
+    answers = {k: parse_answer(text(v, digits)) for k, v in earlier.items()}
+    answers[key] = parse_answer(text(value, digits))
+    return next(m for m in check(problem, answers).marks if m.key == key)
+
+
+def assert_named(problem, key, value, name, **earlier):
+    m = mark(problem, key, value, **earlier)
+    assert m.status == WRONG, (m.status, name)
+    assert m.mistake is not None and m.mistake.name == name, (m.mistake, name)
+
+
+def bank_problems(kind):
+    """The built-in bank's problems of a kind (read file by file: faster than loading the whole bank)."""
+    files = sorted(builtin_bank().rglob("*.yaml"))
+    return [load_file(f) for f in files if re.search(rf"^kind: {kind}\s*$", f.read_text(encoding="utf-8"), re.M)]
+
+
+def changed_steps(problem, mistake):
+    """The checkable steps whose value the mistake changes (for a problem it applies to)."""
+    sol = solve(problem)
+    if mistake.applies is not None and not mistake.applies(sol):
+        return []
+    base = sol if mistake.params is None else mistaken_solution(problem, {}, mistake)
+    values = recompute(base, {}, mistake.rules)
+    return [k for k, _ in checkable(sol)
+            if k in values and not np.allclose(np.asarray(values[k], float), np.asarray(sol.values[k], float))]
+
+
+def test_degree_mode():
+    # the lab's own figures: sin(1°) = 0.0175 and sin(0.1°) = 0.0017 at position 1
+    rows = [[(math.sin if j % 2 == 0 else math.cos)(math.radians(pos / 100 ** ((j - j % 2) / 4))) for j in range(4)]
+            for pos in (0, 1, 2)]
+    assert rows[1][0] == pytest.approx(0.017452, abs=1e-6) and rows[1][2] == pytest.approx(0.0017453, abs=1e-7)
+    assert_named(find_problem("positional-encoding-lab"), "PE", rows,
+                 "angles in degrees instead of radians (calculator in degree mode)")
+
+
+def test_denominator_without_dividing_by_d():
+    problem = find_problem("positional-encoding-base-10000")  # positions 0, 1; d = 4
+    name = "denominator base^(2i) instead of base^(2i/d)"
+    assert_named(problem, "denom", [1.0, 10000.0**2], name)  # the notes' 10000² for i = 1
+    rows = [[math.sin(p), math.cos(p), math.sin(p / 1e8), math.cos(p / 1e8)] for p in (0, 1)]
+    assert_named(problem, "PE", rows, name)
+
+
+def test_sine_and_cosine_swapped():
+    rows = [[(math.cos if j % 2 == 0 else math.sin)(pos / 100 ** ((j - j % 2) / 4)) for j in range(4)]
+            for pos in (0, 1, 2, 3)]
+    assert rows[0] == [1.0, 0.0, 1.0, 0.0]
+    assert_named(find_problem("positional-encoding-base-100"), "PE", rows,
+                 "sine and cosine swapped (cos at the even dimensions)")
+
+
+def test_right_values_rounded_are_correct_and_a_slip_is_carried_forward():
+    problem = find_problem("positional-encoding-base-100")
+    for digits in (2, 4):
+        assert mark(problem, "PE", reference([0, 1, 2, 3], 4, 100), digits).status == CORRECT
+    # the lab's denominators 1 and 1.73 (100·3/4 read as √3): the angles and PE follow from them
+    angle = [[p / 1, p / 1.73] for p in (0, 1, 2, 3)]
+    assert mark(problem, "angle", angle, denom=[1.0, 1.73]).status == CARRIED
+    pe = [[math.sin(a), math.cos(a), math.sin(b), math.cos(b)] for a, b in angle]
+    assert mark(problem, "PE", pe, denom=[1.0, 1.73], angle=angle).status == CARRIED
+
+
+def test_every_mistake_changes_a_checkable_step_of_a_bank_problem():
+    problems = bank_problems("positional_encoding")
+    for m in catalogue("positional_encoding"):
+        assert any(changed_steps(p, m) for p in problems), m.name
+
+
+def test_all_positions_zero_is_degenerate():
+    (zero,) = degeneracy_checks("positional_encoding")
+    assert zero(solve_params("positional_encoding", positions=[0, 0], d_model=4)) is not None
+    assert zero(solve_params("positional_encoding", positions=[0, 1], d_model=4)) is None

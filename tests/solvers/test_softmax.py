@@ -62,3 +62,115 @@ def test_nan_input_is_rejected():
     with pytest.raises(TutorError) as e:
         solve_params("softmax_jacobian", x=[1.0, float("nan")])
     assert "x[1]" in str(e.value) and "NaN" in str(e.value)
+
+
+# -- mistakes --------------------------------------------------------------------------------------------------
+# Each wrong method is re-derived here in plain numpy; the check must name it when a student types its numbers.
+from conftest import make_problem  # noqa: E402
+import re  # noqa: E402
+
+from tutor.answers import parse_answer  # noqa: E402
+from tutor.api import find_problem, solve  # noqa: E402
+from tutor.bank import builtin_bank, load_file  # noqa: E402
+from tutor.check import CARRIED, CORRECT, WRONG, check, checkable, mistaken_solution  # noqa: E402
+from tutor.mistakes import catalogue, degeneracy_checks, recompute  # noqa: E402
+
+X = [2.0, 1.0, 0.1]
+S_TRUE = np.exp(X) / np.exp(X).sum()
+
+
+def text(value, digits=4):
+    """A value as a student types it, rounded to `digits` decimals (or to 2 significant figures for "2sf")."""
+    a = np.asarray(value, float)
+    if a.ndim == 0:
+        return f"{float(a):.2g}" if digits == "2sf" else f"{float(a):.{digits}f}"
+    return "[" + ", ".join(text(r, digits) for r in a) + "]"
+
+
+def mark(problem, key, value, digits=4, **earlier):
+    answers = {k: parse_answer(text(v, digits)) for k, v in earlier.items()}
+    answers[key] = parse_answer(text(value, digits))
+    return next(m for m in check(problem, answers).marks if m.key == key)
+
+
+def assert_named(problem, key, value, name, **earlier):
+    m = mark(problem, key, value, **earlier)
+    assert m.status == WRONG, (m.status, name)
+    assert m.mistake is not None and m.mistake.name == name, (m.mistake, name)
+
+
+def bank_problems(kind):
+    """The built-in bank's problems of a kind (read file by file: faster than loading the whole bank)."""
+    files = sorted(builtin_bank().rglob("*.yaml"))
+    return [load_file(f) for f in files if re.search(rf"^kind: {kind}\s*$", f.read_text(encoding="utf-8"), re.M)]
+
+
+def changed_steps(problem, mistake):
+    """The checkable steps whose value the mistake changes (for a problem it applies to)."""
+    sol = solve(problem)
+    if mistake.applies is not None and not mistake.applies(sol):
+        return []
+    base = sol if mistake.params is None else mistaken_solution(problem, {}, mistake)
+    values = recompute(base, {}, mistake.rules)
+    return [k for k, _ in checkable(sol)
+            if k in values and not np.allclose(np.asarray(values[k], float), np.asarray(sol.values[k], float))]
+
+
+def test_jacobian_diagonal_as_s():
+    J = -np.outer(S_TRUE, S_TRUE)
+    np.fill_diagonal(J, S_TRUE)  # the lab's 0.66 on the diagonal
+    assert J[0, 0] == pytest.approx(0.6590, abs=1e-4)
+    assert_named(find_problem("softmax-jacobian"), "J", J, "Jacobian diagonal as sᵢ instead of sᵢ(1 − sᵢ)")
+
+
+def test_jacobian_off_diagonal_without_minus():
+    s = S_TRUE
+    J = np.array([[s[i] * (1 - s[i]) if i == j else s[i] * s[j] for j in range(3)] for i in range(3)])
+    assert_named(find_problem("softmax-jacobian"), "J", J,
+                 "Jacobian off the diagonal as +sᵢsⱼ, without the minus sign")
+
+
+def test_jacobian_diagonal_only():
+    J = np.diag(S_TRUE * (1 - S_TRUE))
+    assert_named(find_problem("softmax-jacobian"), "J", J,
+                 "Jacobian with zeros off the diagonal (softmax treated entry by entry, like σ)")
+
+
+def test_softmax_without_exponentials_and_its_jacobian():
+    problem = find_problem("softmax-jacobian")
+    s = np.array(X) / sum(X)  # 2/3.1, 1/3.1, 0.1/3.1
+    assert s[0] == pytest.approx(0.6452, abs=1e-4)
+    assert_named(problem, "s", s, "softmax as xᵢ/Σⱼxⱼ, without the exponentials")
+    # J from those s alone (s not typed): the mistake's own Jacobian
+    J = np.diag(s) - np.outer(s, s)
+    assert_named(problem, "J", J, "softmax as xᵢ/Σⱼxⱼ, without the exponentials")
+
+
+def test_right_values_rounded_are_correct_and_a_slip_is_carried_forward():
+    problem = find_problem("softmax-jacobian")
+    J = np.diag(S_TRUE) - np.outer(S_TRUE, S_TRUE)
+    for digits in (4, "2sf"):  # s₃ = 0.0986 and J₂₃ = −0.0239 need more than 2 decimals for 2 figures
+        assert mark(problem, "s", S_TRUE, digits).status == CORRECT
+        assert mark(problem, "J", J, digits).status == CORRECT
+    # 2 decimals where every entry is at least 0.1: the chapter's a = [0.5, 1.5, 0.1], s = [0.23, 0.62, 0.15]
+    chapter = make_problem("softmax_jacobian", {"x": [0.5, 1.5, 0.1]})
+    s = np.exp([0.5, 1.5, 0.1]) / np.exp([0.5, 1.5, 0.1]).sum()
+    assert mark(chapter, "s", s, 2).status == CORRECT
+    assert mark(chapter, "S", np.exp([0.5, 1.5, 0.1]).sum(), 2).status == CORRECT
+    wrong_s = np.array([0.6, 0.3, 0.1])
+    m = mark(problem, "J", np.diag(wrong_s) - np.outer(wrong_s, wrong_s), s=wrong_s)
+    assert m.status == CARRIED
+
+
+def test_every_mistake_changes_a_checkable_step_of_a_bank_problem():
+    problems = bank_problems("softmax_jacobian")
+    mistakes = catalogue("softmax_jacobian")
+    assert len(mistakes) >= 3  # a headline kind
+    for m in mistakes:
+        assert any(changed_steps(p, m) for p in problems), m.name
+
+
+def test_equal_inputs_are_degenerate():
+    (check_equal,) = degeneracy_checks("softmax_jacobian")
+    assert check_equal(solve_params("softmax_jacobian", x=[0.5, 0.5, 0.5])) is not None
+    assert check_equal(solve_params("softmax_jacobian", x=X)) is None

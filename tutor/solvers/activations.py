@@ -15,7 +15,9 @@ import numpy as np
 from tutor.engine import expr as E
 from tutor.engine.expr import Expr, Num, Sym
 from tutor.engine.ops import EXPAND_MAX_ELEMENTS, Graph, Node, sigmoid
+from tutor.engine.step import Solution
 from tutor.errors import TutorError
+from tutor.mistakes import Mistake, degenerate, mistakes
 from tutor.params import Param, Params
 from tutor.registry import solver
 
@@ -349,3 +351,101 @@ def softmax(p: Params, g: Graph) -> None:
 
     g.step("s", "Softmax outputs (probabilities)", Sym("s"), E.Div(Sym("e_i"), Sym("S")), [exps, total],
            lambda e, S: np.asarray(e, float) / S, columns(lambda t, S: [E.Div(Num(t), Num(S))]), explain_s)
+
+
+# -- the catalogue of mistakes (tutor check / tutor quiz name them when a student's number matches) -------------
+def function_of(sol: Solution) -> str | None:
+    """Which activation a solved `activation` problem used (the function is a parameter, not a given)."""
+    symbol = sol.steps["f"].symbol if "f" in sol.steps else None
+    text = symbol.text if isinstance(symbol, Sym) else ""
+    return next((fn for fn, (name, _) in NAMES.items() if text == f"{name}(x)"), None)
+
+
+def _x(v: Any) -> np.ndarray:
+    return np.asarray(v["x"], float)
+
+
+def _corner_taken_on_the_left(sol: Solution) -> bool:
+    """Some x is exactly 0 and f′(0) there is the slope on the left (0, or α), so taking 1 changes a number."""
+    x = np.atleast_1d(np.asarray(sol.values["x"], float))
+    d = np.atleast_1d(np.asarray(sol.values["df_dx"], float))
+    return function_of(sol) in ("relu", "leaky_relu") and bool(np.any(x == 0)) and bool(np.all(d[x == 0] != 1))
+
+
+def corner_at_zero(sol: Solution) -> str | None:
+    """ReLU and leaky ReLU at exactly 0: the derivative there is a convention, not arithmetic."""
+    if function_of(sol) in ("relu", "leaky_relu") and np.any(np.asarray(sol.values["x"], float) == 0):
+        return "x = 0 is the corner of ReLU, where the derivative is a convention rather than a computation"
+    return None
+
+
+mistakes(
+    "activation",
+    Mistake("σ′ from x instead of from σ(x): x(1 − x)",
+            "σ′(x) = σ(x)(1 − σ(x)): the formula takes the value of σ just computed, not x itself; x(1 − x) is the "
+            "same pattern with the wrong number put in.",
+            rules={"df_dx": lambda v: _out(_x(v) * (1 - _x(v)))},
+            applies=lambda sol: function_of(sol) == "sigmoid"),
+    Mistake("tanh′ from x instead of from tanh(x): 1 − x²",
+            "tanh′(x) = 1 − tanh²(x): square the value of tanh just computed, not x; 1 − x² is even negative "
+            "for |x| > 1, and a slope of tanh never is.",
+            rules={"df_dx": lambda v: _out(1 - _x(v) ** 2)},
+            applies=lambda sol: function_of(sol) == "tanh"),
+    Mistake("ReLU as x + |x|, twice max(0, x)",
+            "x + |x| is 2x for x > 0: the identity is max(0, x) = (x + |x|)/2, with the halving.",
+            rules={"f": lambda v: _out(_x(v) + np.abs(_x(v)))},
+            applies=lambda sol: function_of(sol) == "relu"),
+    Mistake("leaky ReLU without α, as plain ReLU",
+            "Leaky ReLU keeps a slope α for x < 0: its value there is αx, not 0, and its derivative α, not 0; that "
+            "small slope is the point of it (no dead units).",
+            rules={"f": lambda v: _out(np.where(_x(v) > 0, _x(v), 0.0)),
+                   "df_dx": lambda v: _out(np.where(_x(v) > 0, 1.0, 0.0))},
+            applies=lambda sol: function_of(sol) == "leaky_relu"),
+    Mistake("leaky ReLU as ((1 + α)x + (1 − α)x)/2, without the |x|",
+            "((1 + α)x + (1 − α)x)/2 simplifies to x for every x; the second term needs |x|: ((1 + α)x + (1 − α)|x|)/2 "
+            "gives x for x > 0 and αx for x < 0.",
+            rules={"f": lambda v: _out(_x(v)), "df_dx": lambda v: _out(np.ones_like(_x(v)))},
+            applies=lambda sol: function_of(sol) == "leaky_relu"),
+    Mistake("f′(0) taken as 1, the slope on the right",
+            "At the corner x = 0 the problem takes the slope on the left (0 for ReLU, α for leaky ReLU), as PyTorch "
+            "does; 1 is the other convention.",
+            params=lambda p: {"derivative_at_zero": "right"},
+            applies=_corner_taken_on_the_left),
+)
+degenerate("activation", corner_at_zero)
+
+
+def without_exponentials(v: Any) -> np.ndarray:
+    """xᵢ/Σⱼxⱼ: the inputs normalised as they are, no e^x."""
+    x = np.asarray(v["x"], float)
+    total = float(np.sum(x))
+    if total == 0:
+        raise ValueError("the inputs sum to 0")  # the wrong method cannot even be carried out: it names nothing
+    return x / total
+
+
+def _exps_negated(v: Any) -> np.ndarray:
+    """e^(−xᵢ) (shifted by m where the solution shifts): the sign of σ's e^(−x) carried into softmax."""
+    x = np.asarray(v["x"], float)
+    m = float(v["m"]) if "m" in v else 0.0
+    with np.errstate(over="ignore"):
+        return np.exp(-(x - m))
+
+
+def _softmax_equal_inputs(sol: Solution) -> str | None:
+    x = np.asarray(sol.values["x"], float)
+    return "every input is the same, so every output is 1/n" if x.size > 1 and np.all(x == x[0]) else None
+
+
+mistakes(
+    "softmax",
+    Mistake("softmax as xᵢ/Σⱼxⱼ, without the exponentials",
+            "softmax exponentiates first, sᵢ = e^(xᵢ)/Σⱼ e^(xⱼ): that makes every output positive and lets a larger "
+            "input take a disproportionately larger share. Dividing the inputs by their sum is not softmax.",
+            rules={"s": without_exponentials}),
+    Mistake("exponentials of −xᵢ, as in σ",
+            "σ has e^(−x), softmax has e^(+xᵢ): with e^(−xᵢ) the smallest input gets the largest probability, the "
+            "opposite of what the layer means.",
+            rules={"exp": _exps_negated}),
+)
+degenerate("softmax", _softmax_equal_inputs)

@@ -10,7 +10,9 @@ import numpy as np
 from tutor.engine import expr as E
 from tutor.engine.expr import Num, Sym
 from tutor.engine.ops import EXPAND_MAX_TERMS, Graph
+from tutor.engine.step import Solution
 from tutor.errors import TutorError
+from tutor.mistakes import Mistake, degenerate, mistakes
 from tutor.params import Param, Params
 from tutor.registry import solver
 from tutor.solvers import shape_text
@@ -281,3 +283,78 @@ def attention(p: Params, g: Graph) -> None:
         g.conventions.append("Causal mask: query i sees keys j ≤ i, counting both from the first position, as "
                              "is_causal=True in torch (aligned top-left). With a key/value cache, where the queries "
                              "are the last n_q positions, torch offers causal_lower_right instead.")
+
+
+# -- the catalogue of mistakes (tutor check / tutor quiz name them when a student's number matches) -------------
+def _d_k(sol: Solution) -> int:
+    return int(np.atleast_2d(np.asarray(sol.values["Q"], float)).shape[1])
+
+
+def _scale(sol: Solution) -> float:
+    return float(sol.values["scale"])
+
+
+def _default_scale(sol: Solution) -> bool:
+    """The problem scales by 1/√d_k (and d_k > 1, so that dividing by d_k instead is a different number)."""
+    return _d_k(sol) > 1 and math.isclose(_scale(sol), 1 / math.sqrt(_d_k(sol)), rel_tol=1e-12)
+
+
+def _softmax_down_columns(v: Any) -> np.ndarray:
+    """Softmax of each column of the scores (over the queries), masked entries staying 0."""
+    S = np.atleast_2d(np.asarray(v["scores"], float))
+    finite = np.where(np.isneginf(S), -np.inf, S)
+    top = np.max(finite, axis=0)
+    top = np.where(np.isneginf(top), 0.0, top)
+    with np.errstate(over="ignore", invalid="ignore"):
+        e = np.exp(S - top[None, :])
+    e[np.isneginf(S)] = 0.0
+    z = e.sum(axis=0)
+    out = np.zeros_like(e)
+    ok = z > 0
+    out[:, ok] = e[:, ok] / z[None, ok]
+    return out
+
+
+def _scores_as_weights(v: Any) -> np.ndarray:
+    S = np.atleast_2d(np.array(v["scores"], dtype=float))
+    S[np.isneginf(S)] = 0.0
+    return S
+
+
+def uniform_row(sol: Solution) -> str | None:
+    """A query whose scores are all equal gets uniform weights whatever the scaling: nothing to practise there."""
+    S = np.atleast_2d(np.asarray(sol.values["scores"], float))
+    for i, row in enumerate(S):
+        seen = row[np.isfinite(row)]
+        if seen.size > 1 and np.all(seen == seen[0]):
+            return f"every score of query {i + 1} is the same, so its weights are uniform"
+    return None
+
+
+mistakes(
+    "attention",
+    Mistake("scores without the 1/√d_k scaling",
+            "Scaled dot-product attention divides QKᵀ by √d_k before the softmax: dot products of longer vectors "
+            "are larger, and unscaled they push the softmax towards one-hot weights.",
+            params=lambda p: {"scale": 1.0},
+            applies=lambda sol: _scale(sol) != 1),
+    Mistake("scores divided by d_k instead of √d_k",
+            "The scale is 1/√d_k: the spread of a dot product of d_k terms grows like √d_k, not like d_k.",
+            params=lambda p: {"scale": 1.0 / np.atleast_2d(p["Q"]).shape[1]},
+            applies=_default_scale),
+    Mistake("scores divided by √d_k where plain dot products were asked",
+            "This problem uses plain dot-product scores (scale 1, Luong's 'dot' score), as the notes do; the 1/√d_k "
+            "of scaled dot-product attention is not part of it.",
+            params=lambda p: {"scale": None},
+            applies=lambda sol: _scale(sol) == 1 and _d_k(sol) > 1),
+    Mistake("softmax down each column (over the queries) instead of along each row",
+            "Each query spreads its attention over the keys: softmax along row i (over j), so every row of weights "
+            "sums to 1. Normalising each column mixes different queries' scores.",
+            rules={"weights": _softmax_down_columns},
+            applies=lambda sol: np.atleast_2d(np.asarray(sol.values["Q"])).shape[0] > 1),
+    Mistake("scores used as the weights, without the softmax",
+            "The weights are softmax(scores), row by row: positive and summing to 1 for each query. The raw scores "
+            "are neither, and a score of 0 still gets weight e⁰/Z > 0.",
+            rules={"weights": _scores_as_weights}),
+)
+degenerate("attention", uniform_row)

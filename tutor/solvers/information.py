@@ -15,11 +15,13 @@ import numpy as np
 from tutor.engine import expr as E
 from tutor.engine.expr import Expr, Num, Sym
 from tutor.engine.ops import EXPAND_MAX_ELEMENTS, EXPAND_MAX_TERMS, Graph, Node
+from tutor.engine.step import Solution
 from tutor.errors import TutorError
+from tutor.mistakes import Mistake, degenerate, mistakes
 from tutor.params import Param, Params, to_matrix, to_number_or_vector
 from tutor.registry import solver
 from tutor.solvers import shape_text
-from tutor.solvers.kl import LOGS
+from tutor.solvers.kl import LOGS, base_mistakes
 
 # Beyond this, e^z overflows or loses everything to rounding: shift each row by its max (softmax is unchanged).
 SHIFT_ABOVE = 30.0
@@ -479,3 +481,103 @@ def _reduce(g: Graph, losses: Node, reduction: str, N: int) -> None:
            lambda v, out: (f"The average of the {N} per-example losses" if mean else f"The total of the {N} "
                            "per-example losses") + (": the number a training step would minimise."
                                                     if not math.isinf(out) else "; one infinite loss makes it ∞."))
+
+
+# ==================================================================================================================
+# the catalogues of mistakes (tutor check / tutor quiz name them when a student's number matches)
+# ==================================================================================================================
+def _certain_or_impossible(sol: Solution) -> str | None:
+    """A probability of 0 makes a term 0·log 0 (a convention, not arithmetic); a certain outcome makes H = 0."""
+    p = np.asarray(sol.values["p"], float)
+    if np.any(p == 0):
+        return "a probability of 0 gives the term 0·log 0, a convention rather than a computation"
+    if "q" in sol.values and np.any(np.asarray(sol.values["q"], float) == 0):
+        return "q gives an outcome probability 0, so the cross-entropy is infinite"
+    return None
+
+
+mistakes(
+    "entropy",
+    Mistake("the minus sign dropped: Σ pᵢ log pᵢ",
+            "H(p) = −Σ pᵢ log pᵢ = Σ pᵢ log(1/pᵢ): every log of a probability is ≤ 0, so without the minus sign the "
+            "sum comes out negative, and an entropy never is.",
+            rules={"terms_p": lambda v: -np.asarray(_weigh(v["p"], v["info_p"]), float),
+                   "terms_pq": lambda v: -np.asarray(_weigh(v["p"], v["info_q"]), float)}),
+    # the bank's entropy problems are in bits: "log₂ instead of ln" could never be named on them
+    *(m for m in base_mistakes("entropy") if m.name != "log₂ (bits) instead of ln"),
+)
+degenerate("entropy", _certain_or_impossible)
+
+
+def _batch(sol: Solution) -> bool:
+    return "losses" in sol.steps
+
+
+def _binary_loss(sol: Solution) -> bool:
+    return "ln_1m_y_hat" in sol.steps
+
+
+def _reduced_by_mean(sol: Solution) -> bool | None:
+    """mean or sum, read back from the numbers (the reduction is a parameter, not a given); None if they agree."""
+    losses = np.asarray(sol.values["losses"], float)
+    total, loss = float(np.sum(losses)), float(sol.values["loss"])
+    if not math.isfinite(total) or total == 0 or losses.size < 2:
+        return None
+    return math.isclose(loss, total / losses.size, rel_tol=1e-12)
+
+
+def _log_likelihood(v: Any) -> Any:
+    """Each example's y ln ŷ (+ (1 − y) ln(1 − ŷ)): the loss without its minus sign."""
+    if "ln_1m_y_hat" in v:
+        y = np.asarray(v["y"], float)
+        out = np.asarray(_weigh(y, v["ln_y_hat"]), float) + np.asarray(_weigh(1 - y, v["ln_1m_y_hat"]), float)
+    else:
+        out = np.sum(np.atleast_1d(_weigh(v["y"], v["ln_y_hat"])), axis=-1)
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def _log10(x: Any) -> Any:
+    """log₁₀ entry by entry, −∞ at 0 (like the solver's ln)."""
+    a = np.asarray(x, float)
+    out = np.full_like(a, -np.inf)
+    out[a > 0] = np.log10(a[a > 0])
+    return float(out) if out.ndim == 0 else out
+
+
+def _certain_prediction(sol: Solution) -> str | None:
+    """ŷ of exactly 0 or 1: a log of 0 (an infinite loss) or a term that is exactly 0."""
+    y_hat = np.asarray(sol.values["y_hat"], float)
+    if np.any((y_hat == 0) | (y_hat == 1)):
+        return "a predicted probability of exactly 0 or 1 makes a log of 0 or a term of exactly 0"
+    return None
+
+
+mistakes(
+    "cross_entropy_loss",
+    Mistake("log₁₀ (a calculator's log key) instead of ln",
+            "Cross-entropy losses use the natural log, as PyTorch does; a calculator's 'log' key is base 10 and "
+            "gives the loss times 1/ln 10 = 0.4343.",
+            rules={"ln_y_hat": lambda v: _log10(v["y_hat"]),
+                   "ln_1m_y_hat": lambda v: _log10(1 - np.asarray(v["y_hat"], float))}),
+    Mistake("binary cross-entropy without the (1 − y) ln(1 − ŷ) term",
+            "ℓ = −[y ln ŷ + (1 − y) ln(1 − ŷ)]: for a target 0 only the second term counts, and it charges the "
+            "probability given to the wrong class; without it every y = 0 example costs nothing.",
+            rules={"ln_1m_y_hat": lambda v: 0.0 * np.asarray(v["y_hat"], float)},
+            applies=lambda sol: _binary_loss(sol) and bool(np.any(np.asarray(sol.values["y"], float) != 1))),
+    Mistake("the loss without its minus sign (the log-likelihood)",
+            "y ln ŷ + (1 − y) ln(1 − ŷ) (or Σ y_k ln ŷ_k) is the log-likelihood, which training maximises; it is "
+            "never positive. The loss is its negative, ≥ 0, and training minimises that.",
+            rules={"loss": _log_likelihood},
+            applies=lambda sol: not _batch(sol)),
+    Mistake("each example's loss without its minus sign (the log-likelihood)",
+            "y ln ŷ + (1 − y) ln(1 − ŷ) (or Σ y_k ln ŷ_k) is an example's log-likelihood, never positive; its loss is "
+            "the negative, ≥ 0, and so is the batch loss.",
+            rules={"losses": _log_likelihood},
+            applies=_batch),
+    Mistake("the sum of the losses instead of their mean",
+            "This problem's batch loss is the mean, (1/N) Σᵢ ℓᵢ (torch's default reduction='mean'); the sum is N "
+            "times larger.",
+            params=lambda p: {"reduction": "sum"},
+            applies=lambda sol: _batch(sol) and _reduced_by_mean(sol) is True),
+)
+degenerate("cross_entropy_loss", _certain_prediction)

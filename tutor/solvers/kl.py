@@ -10,7 +10,9 @@ import numpy as np
 from tutor.engine import expr as E
 from tutor.engine.expr import Num, Sym
 from tutor.engine.ops import Graph
+from tutor.engine.step import Solution
 from tutor.errors import TutorError
+from tutor.mistakes import Mistake, degenerate, mistakes
 from tutor.params import Param, Params
 from tutor.registry import solver
 
@@ -160,3 +162,69 @@ def kl_divergence(p: Params, g: Graph) -> None:
     g.conventions.append(f"{base_text}. scipy.stats.entropy(p, q, base) computes KL(p‖q); torch's "
                          "F.kl_div(input=log q, target=p) takes its arguments the other way round.")
     g.conventions.append("KL is not symmetric: KL(p‖q) and KL(q‖p) usually differ, so both are worked out.")
+
+
+# -- the catalogue of mistakes (tutor check / tutor quiz name them when a student's number matches) -------------
+def log_base_of(sol: Solution) -> Any:
+    """The base a solved kl_divergence or entropy problem used ("e", 2 or 10), read back from its numbers: the
+    base is a parameter, not a given, and a mistake that switches to the base already in use names nothing.
+    None when the numbers cannot tell (every measure 0 or infinite)."""
+    p = np.asarray(sol.values["p"], float)
+    pairs = [("entropy_p", p)]
+    if "q" in sol.values and "cross_entropy_pq" in sol.values:
+        pairs.append(("cross_entropy_pq", np.asarray(sol.values["q"], float)))
+    for key, other in pairs:
+        nats = float(np.sum(_plogq(p, other, np.log)))
+        value = float(sol.values[key])
+        if nats == 0 or not math.isfinite(nats) or not math.isfinite(value):
+            continue
+        for base, (_, _, _, log) in LOGS.items():
+            if math.isclose(value / nats, float(log(math.e)), rel_tol=1e-9):
+                return base
+    return None
+
+
+def base_mistakes(what: str) -> tuple[Mistake, ...]:
+    """Logs in another base than the problem's: the same three slips for KL and for entropy."""
+    return (
+        Mistake("log₂ (bits) instead of ln",
+                f"The problem asks for natural logarithms (nats); log₂ gives bits, the same {what} times 1/ln 2 = "
+                "1.4427. Check the unit asked for before reaching for a log key.",
+                params=lambda p: {"base": 2},
+                applies=lambda sol: log_base_of(sol) == "e"),
+        Mistake("ln (nats) instead of log₂",
+                f"The problem asks for bits, logarithms base 2: log₂ x = ln x / ln 2. The natural log gives the {what} "
+                "in nats, ln 2 = 0.6931 times the value in bits.",
+                params=lambda p: {"base": "e"},
+                applies=lambda sol: log_base_of(sol) == 2),
+        Mistake("log₁₀ (a calculator's log key) instead of ln or log₂",
+                "A calculator's 'log' key is base 10. For nats use ln; for bits use log₂ x = ln x / ln 2 (or "
+                "log x / log 2).",
+                params=lambda p: {"base": 10},
+                applies=lambda sol: log_base_of(sol) in ("e", 2)),
+    )
+
+
+def no_zeros_and_distinct(sol: Solution) -> str | None:
+    """A probability of 0 makes a term 0 by convention or the divergence infinite; p = q makes everything 0."""
+    p, q = np.asarray(sol.values["p"], float), np.asarray(sol.values["q"], float)
+    if np.any(p == 0) or np.any(q == 0):
+        return "a probability of 0 makes a term 0 by convention, or a divergence infinite"
+    if np.allclose(p, q, rtol=0, atol=1e-12):
+        return "p and q are the same distribution, so both divergences are 0"
+    return None
+
+
+mistakes(
+    "kl_divergence",
+    Mistake("KL with p and q swapped",
+            "KL is not symmetric: KL(p‖q) = Σ pᵢ log(pᵢ/qᵢ) weighs by p, the distribution the samples come from, "
+            "and puts p on top; swapping them gives KL(q‖p), a different number.",
+            params=lambda p: {"p": p["q"], "q": p["p"]}),
+    *base_mistakes("divergence"),
+    Mistake("KL(q‖p) with p as the weights: Σ pᵢ log(qᵢ/pᵢ)",
+            "In KL(q‖p) = Σ qᵢ log(qᵢ/pᵢ) the weights are q's own probabilities, the same distribution as on top of "
+            "the ratio. Σ pᵢ log(qᵢ/pᵢ) is −KL(p‖q), never positive.",
+            rules={"terms_qp": lambda v: -np.asarray(v["terms_pq"], float)}),
+)
+degenerate("kl_divergence", no_zeros_and_distinct)

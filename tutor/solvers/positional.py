@@ -10,7 +10,9 @@ import numpy as np
 from tutor.engine import expr as E
 from tutor.engine.expr import Expr, Num, Sym
 from tutor.engine.ops import Graph
+from tutor.engine.step import Solution
 from tutor.errors import TutorError
+from tutor.mistakes import Mistake, degenerate, mistakes
 from tutor.params import Param, Params
 from tutor.registry import solver
 
@@ -139,3 +141,36 @@ def positional_encoding(p: Params, g: Graph) -> None:
                            "2i+1), as in the paper and the usual PyTorch recipe pe[:, 0::2] = sin, pe[:, 1::2] = cos "
                            "(PyTorch has no built-in); some code puts all sines first, then all cosines.")
     g.conventions.append("Rows of PE follow the positions as given; positions count from 0.")
+
+
+# -- the catalogue of mistakes (tutor check / tutor quiz name them when a student's number matches) -------------
+def _swapped(ang: Any) -> np.ndarray:
+    """cos at the even dimensions, sin at the odd ones."""
+    a = np.asarray(ang, float)
+    out = np.empty((a.shape[0], 2 * a.shape[1]))
+    out[:, 0::2] = np.cos(a)
+    out[:, 1::2] = np.sin(a)
+    return out
+
+
+def all_at_zero(sol: Solution) -> str | None:
+    """Every position 0: every angle is 0 and PE is [0, 1, 0, 1, …] whatever the base."""
+    return "every position is 0, so every angle is 0" if np.all(np.asarray(sol.values["positions"]) == 0) else None
+
+
+mistakes(
+    "positional_encoding",
+    Mistake("angles in degrees instead of radians (calculator in degree mode)",
+            "pos/base^(2i/d) is an angle in radians, as in the paper and in code (torch.sin takes radians); a "
+            "calculator in degree mode gives sin(1°) = 0.0175 where sin(1) = 0.8415.",
+            rules={"PE": lambda v: _encode(np.radians(np.asarray(v["angle"], float)))}),
+    Mistake("denominator base^(2i) instead of base^(2i/d)",
+            "The exponent is 2i/d, a fraction between 0 and 1, so the denominators run from 1 up to just below the "
+            "base; base^(2i) is already the base itself at i = 1 (and 10000² for the next pair).",
+            rules={"denom": lambda v: float(v["base"]) ** (2 * np.arange(int(v["d_model"]) // 2, dtype=float))}),
+    Mistake("sine and cosine swapped (cos at the even dimensions)",
+            "PE(pos, 2i) = sin, PE(pos, 2i+1) = cos: the even dimensions (counting from 0) take the sine, so "
+            "position 0 encodes as [0, 1, 0, 1, …].",
+            rules={"PE": lambda v: _swapped(v["angle"])}),
+)
+degenerate("positional_encoding", all_at_zero)

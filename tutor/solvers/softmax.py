@@ -9,6 +9,8 @@ import numpy as np
 from tutor.engine import expr as E
 from tutor.engine.expr import Num, Sym
 from tutor.engine.ops import EXPAND_MAX_ELEMENTS, Graph
+from tutor.engine.step import Solution
+from tutor.mistakes import Mistake, degenerate, mistakes
 from tutor.params import Param, Params
 from tutor.registry import solver
 
@@ -71,3 +73,67 @@ def softmax_jacobian(p: Params, g: Graph) -> None:
     g.step("J", "Jacobian ∂s_i/∂x_j", Sym("J"), jformula, [s], jac, show_j,
            "Diagonal: s_i(1 - s_i), from the quotient rule with i = j. Off the diagonal: -s_i s_j. "
            "Each row sums to 0, because the outputs always sum to 1.")
+
+
+# -- the catalogue of mistakes (tutor check / tutor quiz name them when a student's number matches) -------------
+def _s(v: Any) -> np.ndarray:
+    return np.asarray(v["s"], float)
+
+
+def _diagonal_as_s(v: Any) -> np.ndarray:
+    """J with sᵢ on the diagonal (the lab's slip), −sᵢsⱼ off it."""
+    s = _s(v)
+    J = -np.outer(s, s)
+    np.fill_diagonal(J, s)
+    return J
+
+
+def _off_diagonal_positive(v: Any) -> np.ndarray:
+    """J with +sᵢsⱼ off the diagonal: the minus sign of the quotient rule lost."""
+    s = _s(v)
+    J = np.outer(s, s)
+    np.fill_diagonal(J, s * (1 - s))
+    return J
+
+
+def _diagonal_only(v: Any) -> np.ndarray:
+    """softmax treated entry by entry like σ: sᵢ(1 − sᵢ) on the diagonal and nothing off it."""
+    s = _s(v)
+    return np.diag(s * (1 - s))
+
+
+def without_exponentials(v: Any) -> np.ndarray:
+    """xᵢ/Σⱼxⱼ: the inputs normalised as they are, no e^x."""
+    x = np.asarray(v["x"], float)
+    total = float(np.sum(x))
+    if total == 0:
+        raise ValueError("the inputs sum to 0")  # the wrong method cannot even be carried out: it names nothing
+    return x / total
+
+
+def equal_inputs(sol: Solution) -> str | None:
+    """All inputs equal: every output is 1/n and the Jacobian is the same for any such x, nothing to practise."""
+    x = np.asarray(sol.values["x"], float)
+    return "every input is the same, so every output is 1/n" if x.size > 1 and np.all(x == x[0]) else None
+
+
+mistakes(
+    "softmax_jacobian",
+    Mistake("Jacobian diagonal as sᵢ instead of sᵢ(1 − sᵢ)",
+            "∂sᵢ/∂xᵢ comes from the quotient rule: (eᵢS − eᵢeᵢ)/S² = sᵢ − sᵢ² = sᵢ(1 − sᵢ). sᵢ alone forgets that xᵢ "
+            "is also in the sum S.",
+            rules={"J": _diagonal_as_s}),
+    Mistake("Jacobian off the diagonal as +sᵢsⱼ, without the minus sign",
+            "For i ≠ j, xⱼ is only in the sum S, so ∂sᵢ/∂xⱼ = −eᵢeⱼ/S² = −sᵢsⱼ: raising xⱼ takes probability away "
+            "from sᵢ. Each row of J then sums to 0.",
+            rules={"J": _off_diagonal_positive}),
+    Mistake("Jacobian with zeros off the diagonal (softmax treated entry by entry, like σ)",
+            "Each sᵢ depends on every input through the sum S, so ∂sᵢ/∂xⱼ = −sᵢsⱼ ≠ 0 for i ≠ j; only an entry-by-"
+            "entry function such as σ has a diagonal Jacobian.",
+            rules={"J": _diagonal_only}),
+    Mistake("softmax as xᵢ/Σⱼxⱼ, without the exponentials",
+            "softmax exponentiates first, sᵢ = e^(xᵢ)/Σⱼ e^(xⱼ): that makes every output positive and lets a larger "
+            "input take a disproportionately larger share. Dividing the inputs by their sum is not softmax.",
+            rules={"s": without_exponentials}),
+)
+degenerate("softmax_jacobian", equal_inputs)
