@@ -298,3 +298,17 @@ def test_json_without_answers_is_a_usage_error():
 
 
 _ = Path
+
+
+def test_the_catalogue_covers_every_kind():
+    """At least 3 mistakes for each headline kind and 1 for every other kind (the issue's floor)."""
+    from tutor.mistakes import catalogue
+    from tutor.registry import all_kinds
+
+    headline = {"perceptron", "perceptron_network", "softmax_jacobian", "lstm_step", "attention", "kl_divergence",
+                "adam", "computational_graph"}
+    for kind in all_kinds():
+        items = catalogue(kind.name)
+        assert len(items) >= (3 if kind.name in headline else 1), kind.name
+        for m in items:
+            assert m.name.strip() and len(m.explanation.split()) >= 5, (kind.name, m.name)
