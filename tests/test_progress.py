@@ -520,7 +520,8 @@ def test_concurrent_writers_lose_nothing(tmp_path):
 def test_a_killed_writer_loses_no_committed_row(tmp_path):
     ctx = _context()
     path = tmp_path / "progress.sqlite3"
-    committed, ready = ctx.Value("i", 0), ctx.Event()
+    # lock=False: a writer killed while holding the Value's lock would leave this test waiting on it forever.
+    committed, ready = ctx.Value("i", 0, lock=False), ctx.Event()
     proc = ctx.Process(target=_endless_writer, args=(str(path), committed, ready))
     proc.start()
     assert ready.wait(timeout=20)

@@ -67,53 +67,16 @@ def test_nan_input_is_rejected():
 # -- mistakes --------------------------------------------------------------------------------------------------
 # Each wrong method is re-derived here in plain numpy; the check must name it when a student types its numbers.
 from conftest import make_problem  # noqa: E402
-import re  # noqa: E402
 
-from tutor.answers import parse_answer  # noqa: E402
-from tutor.api import find_problem, solve  # noqa: E402
-from tutor.bank import builtin_bank, load_file  # noqa: E402
-from tutor.check import CARRIED, CORRECT, WRONG, check, checkable, mistaken_solution  # noqa: E402
-from tutor.mistakes import catalogue, degeneracy_checks, recompute  # noqa: E402
+from tutor.api import find_problem  # noqa: E402
+from tutor.check import CARRIED, CORRECT  # noqa: E402
+from tutor.mistakes import catalogue, degeneracy_checks  # noqa: E402
 
 X = [2.0, 1.0, 0.1]
 S_TRUE = np.exp(X) / np.exp(X).sum()
 
 
-def text(value, digits=4):
-    """A value as a student types it, rounded to `digits` decimals (or to 2 significant figures for "2sf")."""
-    a = np.asarray(value, float)
-    if a.ndim == 0:
-        return f"{float(a):.2g}" if digits == "2sf" else f"{float(a):.{digits}f}"
-    return "[" + ", ".join(text(r, digits) for r in a) + "]"
-
-
-def mark(problem, key, value, digits=4, **earlier):
-    answers = {k: parse_answer(text(v, digits)) for k, v in earlier.items()}
-    answers[key] = parse_answer(text(value, digits))
-    return next(m for m in check(problem, answers).marks if m.key == key)
-
-
-def assert_named(problem, key, value, name, **earlier):
-    m = mark(problem, key, value, **earlier)
-    assert m.status == WRONG, (m.status, name)
-    assert m.mistake is not None and m.mistake.name == name, (m.mistake, name)
-
-
-def bank_problems(kind):
-    """The built-in bank's problems of a kind (read file by file: faster than loading the whole bank)."""
-    files = sorted(builtin_bank().rglob("*.yaml"))
-    return [load_file(f) for f in files if re.search(rf"^kind: {kind}\s*$", f.read_text(encoding="utf-8"), re.M)]
-
-
-def changed_steps(problem, mistake):
-    """The checkable steps whose value the mistake changes (for a problem it applies to)."""
-    sol = solve(problem)
-    if mistake.applies is not None and not mistake.applies(sol):
-        return []
-    base = sol if mistake.params is None else mistaken_solution(problem, {}, mistake)
-    values = recompute(base, {}, mistake.rules)
-    return [k for k, _ in checkable(sol)
-            if k in values and not np.allclose(np.asarray(values[k], float), np.asarray(sol.values[k], float))]
+from checking import assert_named, bank_problems, changed_steps, mark, text  # noqa: E402,F401
 
 
 def test_jacobian_diagonal_as_s():
