@@ -393,22 +393,22 @@ class Store:
     def _check_format(self, conn: sqlite3.Connection) -> int:
         """The schema version of a tutor database, 0 for an empty file; refuses anything else, reading only."""
         try:
-            objects = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-        except sqlite3.OperationalError as e:
-            if _is_lock_error(e):
-                raise
-            raise self._foreign() from None
+            # One statement, so one snapshot: read separately, another process creating the schema in between
+            # could show us its tables but not yet its header marks (or the reverse), and we would refuse our own file.
+            objects, app_id, version = conn.execute(
+                "SELECT (SELECT count(*) FROM sqlite_master), (SELECT application_id FROM pragma_application_id),"
+                " (SELECT user_version FROM pragma_user_version)").fetchone()
+        except sqlite3.OperationalError:
+            raise  # locked, I/O error, permissions: not a verdict on the file's contents (see _retrying)
         except sqlite3.DatabaseError:
-            raise self._foreign() from None
+            raise self._foreign() from None  # SQLITE_NOTADB: "file is not a database"
         if app_id == 0 and version == 0 and objects == 0:
             return 0
         if app_id != APPLICATION_ID:
             raise self._foreign()
         if version > SCHEMA_VERSION:
-            raise self._foreign(f" (its schema version {version} is newer than this tutor's {SCHEMA_VERSION}; "
-                                "upgrade tutor,")
+            raise self._foreign(f" this tutor can read (schema version {version}, newer than this tutor's "
+                                f"{SCHEMA_VERSION}); upgrade tutor,")
         if version < 1:
             raise self._foreign()
         return int(version)
