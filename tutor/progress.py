@@ -20,7 +20,7 @@ import time
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, Callable, Iterable, TypeVar, cast
 
 from tutor.errors import TutorError
 
@@ -277,36 +277,24 @@ class Store:
     # -- the connection -----------------------------------------------------------------------------------------
     def _write(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run `work` in its own immediate transaction and commit, retrying a few times if the file stays locked."""
-        for attempt in range(LOCK_RETRIES):
-            conn = self._connection(create=True)
-            assert conn is not None
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                result = work(conn)
-                conn.execute("COMMIT")
-                return result
-            except sqlite3.OperationalError as e:
-                self._rollback(conn)
-                if _is_lock_error(e) and attempt < LOCK_RETRIES - 1:
-                    time.sleep(0.05 * 2**attempt)
-                    continue
-                raise self._error("cannot write", e) from None
-            except sqlite3.Error as e:
-                self._rollback(conn)
-                raise self._error("cannot write", e) from None
-            except BaseException:
-                self._rollback(conn)  # a TutorError from work, or Ctrl-C: nothing half-written stays
-                raise
-        raise AssertionError("unreachable")
+        # creating, the connection always opens, so the transaction's result is work's own
+        return cast(T, self._transaction(work, create=True, begin="BEGIN IMMEDIATE", doing="cannot write"))
 
     def _read(self, work: Callable[[sqlite3.Connection], T]) -> T | None:
         """Run `work` in one read transaction (a consistent snapshot); None when nothing was ever written."""
+        return self._transaction(work, create=False, begin="BEGIN", doing="cannot read")
+
+    def _transaction(self, work: Callable[[sqlite3.Connection], T], *, create: bool, begin: str,
+                     doing: str) -> T | None:
+        """One transaction, retried with back-off while another process holds the lock; rolled back on any
+        error (a TutorError from `work`, or Ctrl-C), so nothing half-written stays. None when reading a
+        database that was never written."""
         for attempt in range(LOCK_RETRIES):
-            conn = self._connection(create=False)
+            conn = self._connection(create=create)
             if conn is None:
                 return None
             try:
-                conn.execute("BEGIN")
+                conn.execute(begin)
                 result = work(conn)
                 conn.execute("COMMIT")
                 return result
@@ -315,10 +303,13 @@ class Store:
                 if _is_lock_error(e) and attempt < LOCK_RETRIES - 1:
                     time.sleep(0.05 * 2**attempt)
                     continue
-                raise self._error("cannot read", e) from None
+                raise self._error(doing, e) from None
             except sqlite3.Error as e:
                 self._rollback(conn)
-                raise self._error("cannot read", e) from None
+                raise self._error(doing, e) from None
+            except BaseException:
+                self._rollback(conn)
+                raise
         raise AssertionError("unreachable")
 
     @staticmethod
