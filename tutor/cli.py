@@ -731,6 +731,87 @@ def _say_mark(console: Any, printer: Any, solution: Any, mark: Any, numbers: dic
         console.print(printer._para(f"Likely mistake: {mistake_sentence(mark)}", "yellow"))
 
 
+class SheetFormat(str, Enum):
+    md = "md"
+    tex = "tex"
+    html = "html"
+    pdf = "pdf"
+
+
+@app.command()
+@friendly
+def export(
+    problem_ids: Optional[List[str]] = typer.Argument(None, metavar="[ID]...", help="Problem ids to export."),
+    topic: Optional[str] = typer.Option(None, "--topic", "-t", help="Every problem of this topic."),
+    all_: bool = typer.Option(False, "--all", help="Every problem in the bank."),
+    fmt: Optional[SheetFormat] = typer.Option(None, "--format", "-f", case_sensitive=False,
+                                              help="md, tex, html or pdf (default: from -o's suffix, else md)."),
+    out: Optional[Path] = typer.Option(None, "--output", "-o", metavar="PATH",
+                                       help="A file, or a directory for one file per problem (default: standard "
+                                            "output)."),
+    worksheet: bool = typer.Option(False, "--worksheet", help="The questions with empty steps to fill in."),
+    key: bool = typer.Option(False, "--key", help="The answer key: every step's value."),
+    seed: Optional[int] = typer.Option(None, "--seed", metavar="S",
+                                       help="A randomised variant (the quiz's draw); the same S, the same numbers."),
+    students: Optional[Path] = typer.Option(None, "--students", metavar="ROSTER.csv",
+                                            help="One worksheet per student (their own variant, the same every "
+                                                 "time) and one key listing every student's variant."),
+    digits: Optional[int] = typer.Option(None, "--digits", "-d", metavar="N",
+                                         help="Significant digits shown, 1 to 15 (default: the problem's, else 4)."),
+    bank: Optional[List[Path]] = BankOption,
+) -> None:
+    """Export worked solutions, worksheets or answer keys as Markdown, LaTeX, HTML (MathML) or PDF."""
+    from tutor.errors import TutorError
+    from tutor.export import Plan, export as run_export, export_roster, format_from, read_roster
+    from tutor.printers.sheet import KEY, SOLUTION, WORKSHEET
+
+    if digits is not None and not 1 <= digits <= 15:
+        raise TutorError(f"--digits: expected a whole number of significant digits from 1 to 15, got {digits}")
+    if worksheet and key:
+        raise TutorError("--worksheet and --key: choose one (a roster's export writes both: worksheets and a key)")
+    problems = _select(problem_ids or [], topic, all_, _banks(bank))
+    implied = format_from(out)
+    if fmt is None:
+        chosen = implied or "md"
+    else:
+        chosen = fmt.value
+        if implied and implied != chosen and not (out is not None and out.is_dir()):
+            raise TutorError(f"-o {out}: its suffix says {implied}, but --format says {chosen}; make them agree")
+    mode = WORKSHEET if worksheet else KEY if key else SOLUTION
+    title = problems[0].title if len(problems) == 1 else (f"{topic} problems" if topic else "tutor problems")
+    plan = Plan(problems, chosen, mode, seed, digits, title)
+    if students is not None:
+        written = export_roster(plan, read_roster(students), out, seed or 0)
+    else:
+        written = run_export(plan, out, lambda text: typer.echo(text, nl=False),
+                             lambda text: typer.echo(text, err=True))
+    if written:
+        shown = [str(p) for p in written]
+        more = f" and {len(shown) - 3} more" if len(shown) > 4 else ""
+        typer.echo(f"wrote {', '.join(shown[:3] if more else shown)}{more}", err=True)
+
+
+def _select(ids: list[str], topic: Optional[str], all_: bool, banks: list[str]) -> list:  # type: ignore[type-arg]
+    """The problems an export names: ids (in the order given), a topic, or all, at least one way."""
+    from tutor.api import find_problem, load_bank
+    from tutor.errors import TutorError, did_you_mean
+
+    if sum(bool(x) for x in (ids, topic, all_)) != 1:
+        raise TutorError("say what to export: problem ids, --topic TOPIC or --all (one of them)")
+    if ids:
+        return [find_problem(i, banks) for i in ids]
+    result = load_bank(banks)
+    problems = sorted(result.problems, key=lambda p: (p.topic, p.id))
+    if topic:
+        topics = sorted({p.topic for p in problems})
+        problems = [p for p in problems if p.topic == topic]
+        if not problems:
+            raise TutorError(f"--topic: no problems with topic {topic!r}{did_you_mean(topic, topics)}; topics: "
+                             f"{', '.join(topics)}")
+    _report_bank_errors(result.errors)
+    return problems
+
+
 @app.command()
 @friendly
 def progress(

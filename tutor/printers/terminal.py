@@ -15,6 +15,7 @@ from rich.text import Text
 
 from tutor.bank import Problem
 from tutor.engine.step import Solution
+from tutor.printers.sheet import DIGITS_NOTE, chain, notes_say_lines, symbol_text
 from tutor.printers.text import Box, TextPrinter, hcat, ljust
 
 INDENT = 2
@@ -67,19 +68,12 @@ class TerminalPrinter:
         lhs = self.text.box(step.symbol)
         room = self.console.width - INDENT * 2
         pad = Box.of(" " * lhs.width)
-        formula = self.text.box(step.formula)
-        parts: list[Text] = []
-        if _flat(formula) != _flat(lhs):  # "tanh(c) = tanh(c)" says nothing
-            parts.append(self._lines(hcat(lhs, Box.of(" = "), formula), "cyan"))
         fitted = self.fitted_value(solution.values[key], room - lhs.width - 3)
-        # a line that repeats the one before it, or the value itself ("u = n = 50 = 50"), says nothing
-        seen = {_flat(formula), _flat(fitted)} if parts else {_flat(fitted)}
-        subs = []
-        for e in solution.substitution(key):
-            b = self.text.box(e)
-            if _flat(b) not in seen:
-                seen.add(_flat(b))
-                subs.append(b)
+        lines = chain(solution, key, self.text, fitted)
+        parts: list[Text] = []
+        if lines.formula is not None:
+            parts.append(self._lines(hcat(lhs, Box.of(" = "), self.text.box(lines.formula)), "cyan"))
+        subs = [self.text.box(e) for e in lines.subs]
         if not parts and subs:
             parts.append(self._lines(hcat(lhs, Box.of(" = "), subs.pop(0))))
         for b in subs:
@@ -147,9 +141,7 @@ class TerminalPrinter:
                 for c in solution.conventions:
                     yield self._para("• " + c)
             yield Text("")
-            yield self._para(f"Numbers are shown to {self.text.digits} significant digits; every result is "
-                             "computed from unrounded values, so redoing a line with the rounded numbers can differ "
-                             "in the last digit.", "dim", indent=0)
+            yield self._para(DIGITS_NOTE.format(digits=self.text.digits), "dim", indent=0)
 
     def step(self, solution: Solution, number: int, key: str) -> RenderableType:
         step = solution.steps[key]
@@ -175,45 +167,8 @@ class TerminalPrinter:
         if solution.notes_say:
             yield Text("")
             yield Text("Where the notes differ", style="bold underline")
-            for line in notes_say_lines(solution, self.text.digits, self._symbol_text):
+            for line in notes_say_lines(solution, self.text.digits, symbol_text(self.text)):
                 yield self._para("• " + line)
-
-    def _symbol_text(self, solution: Solution, key: str) -> str:
-        box = self.text.box(solution.steps[key].symbol)
-        return box.lines[0].strip() if len(box.lines) == 1 else key
-
-
-def notes_say_lines(solution: Solution, digits: int, symbol: Any) -> list[str]:
-    """One sentence per recorded disagreement: what the notes give, the correct value, the likely slip.
-    `symbol(solution, key)` writes a step's symbol in the printer's own notation."""
-    import numpy as np
-
-    from tutor.printers.numbers import inline_value, significant_digits
-
-    numbers = {s.key: n for n, s in enumerate(solution.visible_steps(), 1)}
-    out = []
-    for ns in solution.notes_say:
-        if ns.step is None:
-            out.append(ns.slip)
-            continue
-        correct = solution.values[ns.step]
-        if ns.entry:
-            correct = np.asarray(correct, dtype=object)[tuple(k - 1 for k in ns.entry)]
-        what = symbol(solution, ns.step)
-        if ns.entry:
-            full = np.ndim(np.asarray(solution.values[ns.step], dtype=object)) == len(ns.entry)
-            what = (f"entry {ns.entry[0]}" if len(ns.entry) == 1 and full else
-                    f"row {ns.entry[0]}" if len(ns.entry) == 1 else
-                    f"entry ({', '.join(map(str, ns.entry))})") + f" of {what}"
-        where = f" (step {numbers[ns.step]})" if ns.step in numbers else ""
-        shown = inline_value(correct, max(digits, significant_digits(ns.notes) + 1))
-        out.append(f"The notes give {ns.notes_text} for {what}{where}; the correct value is {shown}. "
-                   f"Likely slip: {ns.slip}")
-    return out
-
-
-def _flat(box: Box) -> str:
-    return "".join("".join(line.split()) for line in box.lines)
 
 
 

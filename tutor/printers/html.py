@@ -1,0 +1,150 @@
+"""Step sheets as one self-contained HTML5 file: math as native MathML, pictures as inline SVG, the style sheet
+inline. No JavaScript, no fonts or scripts from a CDN: it opens offline and prints as it looks (one problem per
+page, steps never split across pages). Chromium prints it to PDF (`pdf.py`).
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+from tutor.engine.expr import Expr
+from tutor.printers.sheet import Chain, SheetPrinter
+
+if TYPE_CHECKING:
+    from tutor.pictures.scene import Scene
+
+STYLE = """
+:root { --ink: #1b1b1b; --muted: #5f6368; --rule: #d0d4d9; --accent: #6a1b9a; --answer: #1b5e20; }
+* { box-sizing: border-box; }
+html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+body { font: 11pt/1.45 "DejaVu Sans", "Liberation Sans", Arial, sans-serif; color: var(--ink); margin: 0 auto;
+       max-width: 52rem; padding: 1.5rem 1.5rem 3rem; }
+math { font-family: "Latin Modern Math", "STIX Two Math", "DejaVu Serif", math; font-size: 1.08em; }
+h1 { font-size: 1.45rem; margin: 0 0 .2rem; }
+h2 { font-size: 1.1rem; margin: 1.4rem 0 .5rem; border-bottom: 1px solid var(--rule); padding-bottom: .15rem; }
+h3 { font-size: 1rem; margin: 0 0 .35rem; }
+h3 .n { color: var(--accent); }
+.key { color: var(--muted); font: .8rem ui-monospace, "DejaVu Sans Mono", monospace; font-weight: normal; }
+.meta { color: var(--muted); font-size: .88rem; margin: .1rem 0; }
+.prompt { margin: .8rem 0; }
+ul.givens { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .6rem 2.2rem; margin: .4rem 0; }
+section.step { break-inside: avoid; page-break-inside: avoid; margin: 0 0 1.1rem; }
+table.chain { border-collapse: collapse; margin: .2rem 0 .3rem 1rem; }
+table.chain td { padding: .18rem .25rem; vertical-align: middle; }
+table.chain td.lhs { text-align: right; }
+table.chain td.eq { text-align: center; width: 1.4em; }
+table.chain tr.value td:last-child { color: var(--answer); font-weight: bold; }
+td.blank { border-bottom: 1px solid var(--ink); min-width: 20rem; height: 3.2rem; }
+.why { color: var(--muted); font-style: italic; font-size: .92rem; margin: .1rem 0 0 1rem; }
+ul.answers { list-style: none; padding: 0; }
+ul.answers li { margin: .3rem 0; color: var(--answer); }
+ul.answers.blank li { color: var(--ink); }
+ul.answers.blank li::after { content: ""; display: inline-block; border-bottom: 1px solid var(--ink);
+                             width: 16rem; margin-left: .5rem; }
+table.keytable { border-collapse: collapse; width: 100%; }
+table.keytable th, table.keytable td { border-bottom: 1px solid var(--rule); padding: .3rem .5rem;
+                                       text-align: left; vertical-align: middle; }
+table.keytable tr.answer td { font-weight: bold; color: var(--answer); }
+figure { margin: 1rem 0; break-inside: avoid; page-break-inside: avoid; text-align: center; }
+figure svg { max-width: 100%; height: auto; }
+figcaption { color: var(--muted); font-size: .9rem; margin-top: .3rem; }
+article.sheet + article.sheet { break-before: page; page-break-before: always; }
+nav.toc li { margin: .2rem 0; }
+@page { size: A4; margin: 16mm 15mm; }
+@media print { body { max-width: none; padding: 0; } a { color: inherit; text-decoration: none; } }
+"""
+
+
+class HtmlPrinter(SheetPrinter):
+    ext = "html"
+
+    def set_digits(self, digits: int) -> None:
+        from tutor.printers.mathml import MathMLPrinter
+
+        self.mathml = MathMLPrinter(digits=digits)
+
+    def wrap(self, title: str, bodies: list[str]) -> str:
+        articles = "\n".join(f'<article class="sheet">\n{b}\n</article>' for b in bodies)
+        return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                "<meta name=\"generator\" content=\"tutor\">\n"
+                f"<title>{escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{articles}\n"
+                "</body>\n</html>\n")
+
+    def join(self, parts: list[str]) -> str:
+        return "\n".join(p for p in parts if p)
+
+    def m(self, e: Expr, display: bool = False) -> str:
+        return self.mathml.math(self.mathml.doprint(e), display=display)
+
+    def heading(self, text: str, level: int) -> str:
+        return f"<h{level}>{escape(text)}</h{level}>"
+
+    def meta(self, text: str) -> str:
+        return f'<p class="meta">{escape(text)}</p>'
+
+    def para(self, text: str) -> str:
+        return f'<p class="prompt">{escape(text)}</p>'
+
+    def explanation(self, text: str) -> str:
+        return f'<p class="why">{escape(text)}</p>'
+
+    def bullets(self, items: list[str]) -> str:
+        return "<ul>" + "".join(f"<li>{escape(i)}</li>" for i in items) + "</ul>"
+
+    def givens(self, equations: list[Expr]) -> str:
+        return '<ul class="givens">' + "".join(f"<li>{self.m(e)}</li>" for e in equations) + "</ul>"
+
+    def bullets_math(self, exprs: list[Expr], blank: bool = False) -> str:
+        cls = "answers blank" if blank else "answers"
+        tail = "<mo>=</mo>" if blank else ""
+        items = "".join(f"<li>{self.mathml.math(self.mathml.doprint(e) + tail)}</li>" for e in exprs)
+        return f'<ul class="{cls}">{items}</ul>'
+
+    def answers(self, equations: list[Expr], values: list[Any]) -> str:
+        return self.bullets_math(equations)
+
+    def step_heading(self, number: int, title: str, key: str) -> str:
+        return (f'<h3><span class="n">Step {number}.</span> {escape(title)} '
+                f'<span class="key">[{escape(key)}]</span></h3>')
+
+    def step(self, number: int, title: str, key: str, body: list[str]) -> str:
+        return '<section class="step">' + self.join([self.step_heading(number, title, key), *body]) + "</section>"
+
+    def _row(self, left: str, right: str, cls: str = "") -> str:
+        attr = f' class="{cls}"' if cls else ""
+        eq = self.mathml.math("<mo>=</mo>")
+        return f'<tr{attr}><td class="lhs">{left}</td><td class="eq">{eq}</td><td>{right}</td></tr>'
+
+    def chain(self, c: Chain) -> str:
+        value = self.mathml.math(self.mathml.value(c.value))
+        if c.formula is None and not c.subs:
+            return f'<table class="chain">{self._row(self.m(c.lhs), value, "value")}</table>'
+        rows = []
+        first = c.formula if c.formula is not None else c.subs[0]
+        rows.append(self._row(self.m(c.lhs), self.m(first)))
+        for e in (c.subs[1:] if c.formula is None else c.subs):
+            rows.append(self._row("", self.m(e)))
+        rows.append(self._row("", value, "value"))
+        return f'<table class="chain">{"".join(rows)}</table>'
+
+    def blank(self, lhs: Expr) -> str:
+        eq = self.mathml.math("<mo>=</mo>")
+        return (f'<table class="chain"><tr><td class="lhs">{self.m(lhs)}</td><td class="eq">{eq}</td>'
+                '<td class="blank"></td></tr></table>')
+
+    def key_table(self, rows: list[tuple[str, str, Expr, Any, bool]]) -> str:
+        out = ['<table class="keytable"><thead><tr><th>Step</th><th></th><th>Value</th></tr></thead><tbody>']
+        for number, title, symbol, value, is_answer in rows:
+            cell = self.mathml.math(self.mathml.doprint(symbol) + "<mo>=</mo>" + self.mathml.value(value))
+            cls = ' class="answer"' if is_answer else ""
+            out.append(f"<tr{cls}><td>{escape(number)}</td><td>{escape(title)}</td><td>{cell}</td></tr>")
+        out.append("</tbody></table>")
+        return "".join(out)
+
+    def picture(self, scene: "Scene", name: str) -> str:
+        from tutor.pictures.svg import to_svg
+
+        caption = f"<figcaption>{escape(scene.caption)}</figcaption>" if scene.caption else ""
+        return f'<figure id="{escape(name)}">{to_svg(scene)}{caption}</figure>'

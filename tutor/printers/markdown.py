@@ -1,0 +1,95 @@
+"""Step sheets as Markdown with `$…$` and `$$…$$` math, as GitHub renders it (MathJax's LaTeX subset).
+
+Chains are `aligned` blocks, one `=` per line; pictures are SVG files written beside the Markdown file and
+linked (GitHub does not show inline SVG or data: images), collected in `self.assets` for the exporter to write.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from tutor.engine.expr import Expr
+from tutor.printers.latex import LatexPrinter
+from tutor.printers.sheet import Chain, SheetPrinter
+
+if TYPE_CHECKING:
+    from tutor.pictures.scene import Scene
+
+# Characters Markdown would read as markup (or as the start of math) in prose; an underscore only where it could
+# start or end emphasis (x_t and h_{t-1} stay readable in the source).
+_SPECIAL = re.compile(r"([\\`*$<|]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9{]))")
+
+
+def escape(text: str) -> str:
+    return _SPECIAL.sub(r"\\\1", text)
+
+
+class MarkdownPrinter(SheetPrinter):
+    ext = "md"
+
+    def set_digits(self, digits: int) -> None:
+        self.latex = LatexPrinter(digits=digits)
+
+    def wrap(self, title: str, bodies: list[str]) -> str:
+        return "\n\n---\n\n".join(bodies).rstrip() + "\n"
+
+    def heading(self, text: str, level: int) -> str:
+        return "#" * level + " " + escape(text)
+
+    def meta(self, text: str) -> str:
+        return "*" + escape(text) + "*"
+
+    def para(self, text: str) -> str:
+        return escape(text)
+
+    def explanation(self, text: str) -> str:
+        return "> " + escape(text)
+
+    def bullets(self, items: list[str]) -> str:
+        return "\n".join("- " + escape(i) for i in items)
+
+    def inline(self, e: Expr) -> str:
+        return "$" + self.latex.doprint(e) + "$"
+
+    def bullets_math(self, exprs: list[Expr], blank: bool = False) -> str:
+        tail = r" = \underline{\hspace{6em}}" if blank else ""
+        return "\n".join("- $" + self.latex.doprint(e) + tail + "$" for e in exprs)
+
+    def answers(self, equations: list[Expr], values: list[Any]) -> str:
+        return "\n".join("- **" + self.inline(e) + "**" for e in equations)
+
+    def step_heading(self, number: int, title: str, key: str) -> str:
+        return f"### Step {number}. {escape(title)} `[{key}]`"
+
+    def chain(self, c: Chain) -> str:
+        lines = [self.latex.doprint(c.lhs) + " &= " + (self.latex.doprint(c.formula) if c.formula is not None
+                                                      else self._first(c))]
+        rest = c.subs[1:] if c.formula is None and c.subs else c.subs
+        lines += ["&= " + self.latex.doprint(e) for e in rest]
+        if c.formula is not None or c.subs:
+            lines.append("&= " + self.latex.value(c.value))
+        return "$$\n\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}\n$$"
+
+    def _first(self, c: Chain) -> str:
+        return self.latex.doprint(c.subs[0]) if c.subs else self.latex.value(c.value)
+
+    def blank(self, lhs: Expr) -> str:
+        return "$$" + self.latex.doprint(lhs) + r" = \underline{\hspace{12em}}" + "$$"
+
+    def key_table(self, rows: list[tuple[str, str, Expr, Any, bool]]) -> str:
+        out = ["| Step | | Value |", "|---|---|---|"]
+        for number, title, symbol, value, is_answer in rows:
+            cell = "$" + self.latex.doprint(symbol) + " = " + self.latex.value(value) + "$"
+            if is_answer:
+                cell = "**" + cell + "**"
+            cell = cell.replace("|", r"\vert ")  # a bar inside math would end the table's cell
+            out.append(f"| {number} | {escape(title)} | {cell} |")
+        return "\n".join(out)
+
+    def picture(self, scene: "Scene", name: str) -> str:
+        from tutor.pictures.svg import to_svg
+
+        self.assets[name + ".svg"] = to_svg(scene)
+        caption = f"\n\n*{escape(scene.caption)}*" if scene.caption else ""
+        return f"![{escape(scene.alt or scene.title)}]({name}.svg){caption}"

@@ -1,0 +1,252 @@
+"""Step sheets: one walk over a solution's step graph that every document format fills in.
+
+A `Sheet` is one problem as a worked solution, a worksheet (the question, with each step left empty to fill
+in) or an answer key (every step's value). `SheetPrinter.document` walks the sheets in the order `tutor solve`
+prints them (header, givens, conventions, steps, answer, notes, where the notes differ, pictures) and calls a
+handful of format methods (a heading, a paragraph, inline math, an aligned chain of equalities, a blank, a table,
+a picture) that `markdown.py`, `tex.py` and `html.py` implement. Like sympy's printers, adding a format is
+adding one class; the walk itself is written once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
+
+from tutor.engine.expr import Expr, Num, Rel
+from tutor.printers.text import Box, TextPrinter
+
+if TYPE_CHECKING:
+    from tutor.bank import Problem
+    from tutor.engine.step import Solution
+    from tutor.pictures.scene import Scene
+
+SOLUTION, WORKSHEET, KEY = "solution", "worksheet", "key"
+MODES = (SOLUTION, WORKSHEET, KEY)
+
+
+@dataclass
+class Sheet:
+    """One problem on paper. `variant` says the numbers were drawn (`--seed`, a roster); `label` names whose
+    variant it is ("Ada Lovelace · variant seed 41"), shown under the title."""
+
+    problem: "Problem"
+    solution: "Solution"
+    mode: str = SOLUTION
+    variant: bool = False
+    label: str | None = None
+    pictures: list["Scene"] = field(default_factory=list)
+
+    @property
+    def digits(self) -> int:
+        return self.problem.digits or 4
+
+
+@dataclass
+class Chain:
+    """What one step shows: `lhs = formula`, then `= numbers` lines, then `= value`. `formula` is None when it
+    would only repeat the left-hand side ("tanh(c) = tanh(c)")."""
+
+    lhs: Expr
+    formula: Expr | None
+    subs: list[Expr]
+    value: Any
+
+
+def flat(box: Box) -> str:
+    return "".join("".join(line.split()) for line in box.lines)
+
+
+def chain(solution: "Solution", key: str, text: TextPrinter, value_box: Box | None = None) -> Chain:
+    """The lines worth showing for a step: a line that repeats the one before it, or the value itself
+    ("u = n = 50 = 50"), says nothing and is left out. Every printer (terminal and sheets) shows the same lines.
+    `value_box` is the value as the caller lays it out (the terminal may elide a wide matrix's columns)."""
+    step = solution.steps[key]
+    value = solution.values[key]
+    formula_box = text.box(step.formula)
+    show_formula = flat(formula_box) != flat(text.box(step.symbol))
+    seen = {flat(value_box if value_box is not None else text.value(value))}
+    if show_formula:
+        seen.add(flat(formula_box))
+    subs = []
+    for e in solution.substitution(key):
+        f = flat(text.box(e))
+        if f not in seen:
+            seen.add(f)
+            subs.append(e)
+    return Chain(step.symbol, step.formula if show_formula else None, subs, value)
+
+
+def notes_say_lines(solution: "Solution", digits: int, symbol: Callable[["Solution", str], str]) -> list[str]:
+    """One sentence per recorded disagreement: what the notes give, the correct value, the likely slip.
+    `symbol(solution, key)` writes a step's symbol in the printer's own notation."""
+    import numpy as np
+
+    from tutor.printers.numbers import inline_value, significant_digits
+
+    numbers = {s.key: n for n, s in enumerate(solution.visible_steps(), 1)}
+    out = []
+    for ns in solution.notes_say:
+        if ns.step is None:
+            out.append(ns.slip)
+            continue
+        correct = solution.values[ns.step]
+        if ns.entry:
+            correct = np.asarray(correct, dtype=object)[tuple(k - 1 for k in ns.entry)]
+        what = symbol(solution, ns.step)
+        if ns.entry:
+            full = np.ndim(np.asarray(solution.values[ns.step], dtype=object)) == len(ns.entry)
+            what = (f"entry {ns.entry[0]}" if len(ns.entry) == 1 and full else
+                    f"row {ns.entry[0]}" if len(ns.entry) == 1 else
+                    f"entry ({', '.join(map(str, ns.entry))})") + f" of {what}"
+        where = f" (step {numbers[ns.step]})" if ns.step in numbers else ""
+        shown = inline_value(correct, max(digits, significant_digits(ns.notes) + 1))
+        out.append(f"The notes give {ns.notes_text} for {what}{where}; the correct value is {shown}. "
+                   f"Likely slip: {ns.slip}")
+    return out
+
+
+def symbol_text(text: TextPrinter) -> Callable[["Solution", str], str]:
+    def symbol(solution: "Solution", key: str) -> str:
+        box = text.box(solution.steps[key].symbol)
+        return box.lines[0].strip() if len(box.lines) == 1 else key
+    return symbol
+
+
+DIGITS_NOTE = ("Numbers are shown to {digits} significant digits; every result is computed from unrounded values, "
+               "so redoing a line with the rounded numbers can differ in the last digit.")
+MODE_NAMES = {SOLUTION: "Worked solution", WORKSHEET: "Worksheet", KEY: "Answer key"}
+
+
+class SheetPrinter:
+    """The walk. Subclasses set `ext` and implement the format methods below it; `self.text` (a TextPrinter at
+    the sheet's digits) is there for comparisons and plain-text symbols."""
+
+    ext = ""
+
+    def __init__(self, digits: int | None = None) -> None:
+        self.digits_override = digits
+        self.text = TextPrinter(digits=digits or 4)
+        self.assets: dict[str, str] = {}  # file name -> content, for formats that link pictures (Markdown)
+
+    # -- the walk --------------------------------------------------------------------------------------------
+    def document(self, sheets: list[Sheet], title: str) -> str:
+        bodies = []
+        for sheet in sheets:
+            self.begin_sheet(sheet)
+            bodies.append(self.sheet(sheet))
+        return self.wrap(title, bodies)
+
+    def begin_sheet(self, sheet: Sheet) -> None:
+        """Printers hold number formatting for the sheet's digits (a problem may ask for more than 4)."""
+        self.sheet_digits = self.digits_override or sheet.digits
+        self.text = TextPrinter(digits=self.sheet_digits)
+        self.set_digits(self.sheet_digits)
+
+    def sheet(self, sheet: Sheet) -> str:
+        problem, solution = sheet.problem, sheet.solution
+        out: list[str] = [self.heading(problem.title, 1)]
+        meta = [MODE_NAMES[sheet.mode], problem.id, f"topic {problem.topic}"]
+        if problem.source and not sheet.variant:
+            meta.append("source: " + problem.source_text())
+        out.append(self.meta(" · ".join(meta)))
+        if sheet.label:
+            out.append(self.meta(sheet.label))
+        if sheet.variant:
+            out.append(self.para("A variant with its own numbers: work from the givens below."))
+        elif problem.prompt and sheet.mode != KEY:
+            out.append(self.para(problem.prompt))
+        out.append(self.heading("Givens", 2))
+        out.append(self.givens([Rel(g.symbol, "=", Num(solution.values[g.key])) for g in solution.givens.values()]))
+        if solution.conventions and sheet.mode != KEY:
+            out.append(self.heading("Conventions", 2))
+            out.append(self.bullets(solution.conventions))
+        steps = solution.visible_steps()
+        if sheet.mode == KEY:
+            out.append(self.heading("Answers", 2))
+            rows = [(str(n), s.title, s.symbol, solution.values[s.key], s.key in solution.answer_keys)
+                    for n, s in enumerate(steps, 1)]
+            rows += [("answer", solution.steps[k].title, solution.steps[k].symbol, solution.values[k], True)
+                     for k in solution.answer_keys if solution.steps[k].hidden]
+            out.append(self.key_table(rows))
+            out.append(self.meta(DIGITS_NOTE.format(digits=self.sheet_digits)))
+            return self.join(out)
+        if sheet.mode == SOLUTION:
+            out.append(self.meta(DIGITS_NOTE.format(digits=self.sheet_digits)))
+        out.append(self.heading("Steps", 2))
+        for n, s in enumerate(steps, 1):
+            if sheet.mode == WORKSHEET:
+                out.append(self.step(n, s.title, s.key, [self.blank(s.symbol)]))
+                continue
+            why = solution.explanation(s.key)
+            out.append(self.step(n, s.title, s.key, [self.chain(chain(solution, s.key, self.text)),
+                                                     self.explanation(why) if why else ""]))
+        out.append(self.heading("Answer", 2))
+        if sheet.mode == WORKSHEET:
+            out.append(self.bullets_math([solution.steps[k].symbol for k in solution.answer_keys], blank=True))
+            return self.join(out)
+        out.append(self.answers([Rel(solution.steps[k].symbol, "=", Num(solution.values[k]))
+                                 for k in solution.answer_keys], [solution.values[k] for k in solution.answer_keys]))
+        if solution.notes:
+            out.append(self.heading("Notes", 2))
+            out.append(self.bullets(solution.notes))
+        if solution.notes_say and not sheet.variant:
+            out.append(self.heading("Where the notes differ", 2))
+            out.append(self.bullets(notes_say_lines(solution, self.sheet_digits, symbol_text(self.text))))
+        if sheet.pictures:
+            out.append(self.heading("Pictures" if len(sheet.pictures) > 1 else "Picture", 2))
+            for n, scene in enumerate(sheet.pictures, 1):
+                out.append(self.picture(scene, f"{problem.id}-{n}"))
+        return self.join(out)
+
+    # -- what each format provides ----------------------------------------------------------------------------
+    def set_digits(self, digits: int) -> None:
+        raise NotImplementedError
+
+    def wrap(self, title: str, bodies: list[str]) -> str:
+        raise NotImplementedError
+
+    def join(self, parts: list[str]) -> str:
+        return "\n\n".join(p for p in parts if p)
+
+    def heading(self, text: str, level: int) -> str:
+        raise NotImplementedError
+
+    def meta(self, text: str) -> str:
+        raise NotImplementedError
+
+    def para(self, text: str) -> str:
+        raise NotImplementedError
+
+    def explanation(self, text: str) -> str:
+        return self.para(text)
+
+    def bullets(self, items: list[str]) -> str:
+        raise NotImplementedError
+
+    def givens(self, equations: list[Expr]) -> str:
+        return self.bullets_math(equations)
+
+    def bullets_math(self, exprs: list[Expr], blank: bool = False) -> str:
+        raise NotImplementedError
+
+    def answers(self, equations: list[Expr], values: list[Any]) -> str:
+        return self.bullets_math(equations)
+
+    def step(self, number: int, title: str, key: str, body: list[str]) -> str:
+        return self.join([self.step_heading(number, title, key), *body])
+
+    def step_heading(self, number: int, title: str, key: str) -> str:
+        raise NotImplementedError
+
+    def chain(self, c: Chain) -> str:
+        raise NotImplementedError
+
+    def blank(self, lhs: Expr) -> str:
+        raise NotImplementedError
+
+    def key_table(self, rows: list[tuple[str, str, Expr, Any, bool]]) -> str:
+        raise NotImplementedError
+
+    def picture(self, scene: "Scene", name: str) -> str:
+        raise NotImplementedError

@@ -1,0 +1,109 @@
+"""Step sheets as a LaTeX document that compiles with pdflatex (amsmath, amssymb, tikz; no shell escape).
+
+Expressions go through `LatexPrinter`, prose through `tex_text` (which turns the bank's Unicode, σ, θ₁, ∂, −,
+into LaTeX that pdflatex accepts), pictures through the TikZ backend. Each problem starts on a new page.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from tutor.engine.expr import Expr
+from tutor.printers.latex import LatexPrinter
+from tutor.printers.sheet import Chain, SheetPrinter
+
+if TYPE_CHECKING:
+    from tutor.pictures.scene import Scene
+
+PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
+\usepackage[T1]{fontenc}
+\usepackage[utf8]{inputenc}
+\usepackage{lmodern}
+\usepackage[margin=2cm]{geometry}
+\usepackage{amsmath,amssymb}
+\usepackage{tikz}
+\usepackage{array,booktabs,longtable}
+\usepackage[hidelinks]{hyperref}
+\allowdisplaybreaks
+\setlength{\parindent}{0pt}
+\setlength{\parskip}{0.5em}
+\setcounter{MaxMatrixCols}{20}
+"""
+
+
+def text(s: str) -> str:
+    from tutor.printers.tex_text import tex_text
+
+    return tex_text(s)
+
+
+class TexPrinter(SheetPrinter):
+    ext = "tex"
+
+    def set_digits(self, digits: int) -> None:
+        self.latex = LatexPrinter(digits=digits)
+
+    def wrap(self, title: str, bodies: list[str]) -> str:
+        head = PREAMBLE + r"\hypersetup{pdftitle={" + text(title) + "}}\n" + r"\begin{document}" + "\n\n"
+        return head + "\n\n\\clearpage\n\n".join(bodies) + "\n\n\\end{document}\n"
+
+    def heading(self, s: str, level: int) -> str:
+        command = {1: "section*", 2: "subsection*"}.get(level, "subsubsection*")
+        return f"\\{command}{{{text(s)}}}"
+
+    def meta(self, s: str) -> str:
+        return r"{\small\itshape " + text(s) + "}"
+
+    def para(self, s: str) -> str:
+        return text(s)
+
+    def explanation(self, s: str) -> str:
+        return r"\begin{quote}\small\itshape " + text(s) + r"\end{quote}"
+
+    def bullets(self, items: list[str]) -> str:
+        return "\\begin{itemize}\n" + "\n".join(r"\item " + text(i) for i in items) + "\n\\end{itemize}"
+
+    def bullets_math(self, exprs: list[Expr], blank: bool = False) -> str:
+        tail = r" = \underline{\hspace{8em}}" if blank else ""
+        items = [r"\item $\displaystyle " + self.latex.doprint(e) + tail + "$" for e in exprs]
+        return "\\begin{itemize}\n" + "\n".join(items) + "\n\\end{itemize}"
+
+    def answers(self, equations: list[Expr], values: list[Any]) -> str:
+        return "\\begin{align*}\n" + " \\\\\n".join(
+            r"&\boxed{" + self.latex.doprint(e) + "}" for e in equations) + "\n\\end{align*}"
+
+    def step_heading(self, number: int, title: str, key: str) -> str:
+        return (r"\subsubsection*{Step " + str(number) + ". " + text(title) + r" {\normalfont\small\ttfamily ["
+                + text(key) + "]}}")
+
+    def chain(self, c: Chain) -> str:
+        first = (self.latex.doprint(c.formula) if c.formula is not None else
+                 self.latex.doprint(c.subs[0]) if c.subs else self.latex.value(c.value))
+        lines = [self.latex.doprint(c.lhs) + " &= " + first]
+        rest = c.subs[1:] if c.formula is None and c.subs else c.subs
+        lines += ["&= " + self.latex.doprint(e) for e in rest]
+        if c.formula is not None or c.subs:
+            lines.append("&= " + self.latex.value(c.value))
+        return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
+
+    def blank(self, lhs: Expr) -> str:
+        return (r"\begin{align*}" + self.latex.doprint(lhs) + r" &= \underline{\hspace{18em}}\\[2.5em]"
+                + r"\end{align*}")
+
+    def key_table(self, rows: list[tuple[str, str, Expr, Any, bool]]) -> str:
+        out = [r"\begin{longtable}{@{}l p{0.38\linewidth} >{$}l<{$}@{}}", r"\toprule",
+               r"Step & & \text{Value} \\", r"\midrule"]
+        for number, title, symbol, value, is_answer in rows:
+            cell = self.latex.doprint(symbol) + " = " + self.latex.value(value)
+            if is_answer:
+                cell = r"\boxed{" + cell + "}"
+            out.append(f"{text(number)} & {text(title)} & {cell} \\\\")
+        out += [r"\bottomrule", r"\end{longtable}"]
+        return "\n".join(out)
+
+    def picture(self, scene: "Scene", name: str) -> str:
+        from tutor.pictures.tikz import to_tikz
+
+        caption = "\n\n{\\small\\itshape " + text(scene.caption) + "}" if scene.caption else ""
+        return (r"\begin{center}" + "\n{\\bfseries " + text(scene.title) + "}\\\\[0.5em]\n" + to_tikz(scene)
+                + "\n" + r"\end{center}" + caption)
