@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test tools lint bench clean
 
 # The install's chatter goes to $(VENV)/install.log and is shown only if it fails. The editable install is
 # in "compat" mode (a .pth path entry): the default mode's import hook adds ~9 ms to every run (see bench/).
@@ -22,6 +22,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Chromium, pdflatex and pdftotext for the sheet tests (Debian packages; skipped tests say when one is missing).
+tools:
+	scripts/install-test-tools
 
 lint: $(STAMP)
 	$(BIN)/python -m pip install --quiet ruff mypy

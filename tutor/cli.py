@@ -249,6 +249,8 @@ def solve(
     digits: Optional[int] = typer.Option(None, "--digits", "-d", metavar="N",
                                          help="Significant digits shown, 1 to 15 (default: the problem's, else 4)."),
     step: bool = typer.Option(False, "--step", help="Reveal one step per Enter."),
+    pictures: bool = typer.Option(True, "--pictures/--no-pictures",
+                                  help="Draw the kind's picture after the answer, where it has one."),
     fmt: Format = FormatOption,
     bank: Optional[List[Path]] = BankOption,
 ) -> None:
@@ -279,7 +281,7 @@ def solve(
         # One print call: rich's per-call overhead is a noticeable part of start-up (see bench/).
         console.print(Group(*printer.header(problem, solution, list(settings)),
                             *(printer.step(solution, n, s.key) for n, s in enumerate(steps, 1)),
-                            *printer.footer(solution)))
+                            *printer.footer(solution), *(_pictures(solution, console) if pictures else ())))
         return
     for r in printer.header(problem, solution, list(settings)):
         console.print(r)
@@ -289,6 +291,25 @@ def solve(
             return
     for r in printer.footer(solution):
         console.print(r)
+    for r in _pictures(solution, console) if pictures else ():
+        console.print(r)
+
+
+def _pictures(solution: Any, console: Any) -> list:  # type: ignore[type-arg]
+    """The kind's pictures drawn in the terminal, each after a blank line (none for most kinds)."""
+    from tutor.pictures import has_pictures
+
+    if not has_pictures(solution.kind):
+        return []
+    from rich.text import Text
+
+    from tutor.pictures import pictures
+    from tutor.pictures.terminal import render
+
+    out: list = []  # type: ignore[type-arg]
+    for scene in pictures(solution):
+        out += [Text(""), render(scene, min(console.width, 100))]
+    return out
 
 
 def _wait_for_enter(console: Any, n: int, total: int) -> bool:

@@ -137,6 +137,8 @@ def test_ceil_floor_and_abs_are_brackets():
 
     ceil = E.Call("ceil", (E.Div(E.Num(50), E.Num(8)),))
     assert TextPrinter().box(ceil).lines == ["⎡ 50 ⎤", "⎢────⎥", "⎢ 8  ⎥"]
-    assert LatexPrinter().doprint(ceil) == r"\left\lceil\frac{50}{8}\right\rceil"
+    assert LatexPrinter().doprint(ceil) == r"\left\lceil \frac{50}{8} \right\rceil"
+    # a letter straight after \lfloor would make an undefined control sequence (\lfloorq)
+    assert LatexPrinter().doprint(E.Call("floor", (E.Sym("q"),))) == r"\left\lfloor q \right\rfloor"
     assert TextPrinter().box(E.Call("abs", (E.Num(-3),))).lines == ["|-3|"]
-    assert LatexPrinter().doprint(E.Call("floor", (E.Num(2.5),))) == r"\left\lfloor2.5\right\rfloor"
+    assert LatexPrinter().doprint(E.Call("floor", (E.Num(2.5),))) == r"\left\lfloor 2.5 \right\rfloor"

@@ -92,7 +92,9 @@ class Text(Expr):
 
     @property
     def tex(self) -> str:
-        return self.latex if self.latex is not None else r"\text{" + self.text + "}"
+        if self.latex is not None:
+            return self.latex
+        return r"\text{" + "".join("\\" + c if c in "_#%&$" else c for c in self.text) + "}"  # TeX's specials
 
 
 class Add(Expr):

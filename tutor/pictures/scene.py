@@ -117,3 +117,6 @@ class Scene:
     height: float = 220.0
     equal: bool = False
     legend: tuple[tuple[str, str], ...] = field(default=())  # (colour, text) pairs
+    # Rows of character cells in the terminal (0: from the aspect ratio). A grid of numbers reads better flatter
+    # than square in the terminal, so when this is set the terminal does not keep `equal` units.
+    terminal_rows: int = 0

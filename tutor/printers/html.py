@@ -93,8 +93,11 @@ class HtmlPrinter(SheetPrinter):
     def bullets(self, items: list[str]) -> str:
         return "<ul>" + "".join(f"<li>{escape(i)}</li>" for i in items) + "</ul>"
 
-    def givens(self, equations: list[Expr]) -> str:
-        return '<ul class="givens">' + "".join(f"<li>{self.m(e)}</li>" for e in equations) + "</ul>"
+    def equation(self, symbol: Expr, value: Any) -> str:
+        return self.mathml.math(self.mathml.doprint(symbol) + "<mo>=</mo>" + self.mathml.value(value))
+
+    def givens(self, pairs: list[tuple[Expr, Any]]) -> str:
+        return '<ul class="givens">' + "".join(f"<li>{self.equation(s, v)}</li>" for s, v in pairs) + "</ul>"
 
     def bullets_math(self, exprs: list[Expr], blank: bool = False) -> str:
         cls = "answers blank" if blank else "answers"
@@ -102,8 +105,8 @@ class HtmlPrinter(SheetPrinter):
         items = "".join(f"<li>{self.mathml.math(self.mathml.doprint(e) + tail)}</li>" for e in exprs)
         return f'<ul class="{cls}">{items}</ul>'
 
-    def answers(self, equations: list[Expr], values: list[Any]) -> str:
-        return self.bullets_math(equations)
+    def answers(self, pairs: list[tuple[Expr, Any]]) -> str:
+        return '<ul class="answers">' + "".join(f"<li>{self.equation(s, v)}</li>" for s, v in pairs) + "</ul>"
 
     def step_heading(self, number: int, title: str, key: str) -> str:
         return (f'<h3><span class="n">Step {number}.</span> {escape(title)} '
@@ -137,7 +140,7 @@ class HtmlPrinter(SheetPrinter):
     def key_table(self, rows: list[tuple[str, str, Expr, Any, bool]]) -> str:
         out = ['<table class="keytable"><thead><tr><th>Step</th><th></th><th>Value</th></tr></thead><tbody>']
         for number, title, symbol, value, is_answer in rows:
-            cell = self.mathml.math(self.mathml.doprint(symbol) + "<mo>=</mo>" + self.mathml.value(value))
+            cell = self.equation(symbol, value)
             cls = ' class="answer"' if is_answer else ""
             out.append(f"<tr{cls}><td>{escape(number)}</td><td>{escape(title)}</td><td>{cell}</td></tr>")
         out.append("</tbody></table>")

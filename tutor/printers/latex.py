@@ -18,7 +18,19 @@ FUNCTIONS = {
     "ReLU′": r"\operatorname{ReLU}'", "LeakyReLU′": r"\operatorname{LeakyReLU}'", "σ′": r"\sigma'",
     "tanh′": r"\tanh'", "f": "f", "g": "g",
 }
-RELATIONS = {"≥": r"\geq", "≤": r"\leq", "≠": r"\neq", "→": r"\to"}
+RELATIONS = {"≥": r"\geq", "≤": r"\leq", "≠": r"\neq", "→": r"\to", "←": r"\leftarrow", "≈": r"\approx"}
+
+
+def key_tex(name: str) -> str:
+    """A named entry's name in math: x, w_{0}, or an upright \\text{dL\\_dW1} for a longer name."""
+    import re
+
+    if re.fullmatch(r"[A-Za-z]", name):
+        return name
+    m = re.fullmatch(r"([A-Za-z])(\d+)", name)
+    if m:
+        return f"{m.group(1)}_{{{m.group(2)}}}"
+    return r"\text{" + name.replace("_", r"\_") + "}"
 
 
 class LatexPrinter:
@@ -39,7 +51,7 @@ class LatexPrinter:
 
     def value(self, value: Any) -> str:
         if isinstance(value, dict):
-            return r",\ ".join(f"{k}: {self.value(v)}" for k, v in value.items())
+            return r",\ ".join(f"{key_tex(str(k))}: {self.value(v)}" for k, v in value.items())
         return self._print_Num(Num(value))
 
     def prec(self, e: Expr) -> int:
@@ -108,7 +120,7 @@ class LatexPrinter:
         if e.fn == "abs" and len(e.args) == 1:
             return rf"\left|{self.doprint(e.args[0])}\right|"
         if e.fn in ("ceil", "floor") and len(e.args) == 1:
-            return rf"\left\l{e.fn}{self.doprint(e.args[0])}\right\r{e.fn}"
+            return rf"\left\l{e.fn} {self.doprint(e.args[0])} \right\r{e.fn}"  # space: \lfloor x, not \lfloorx
         name = FUNCTIONS.get(e.fn, rf"\operatorname{{{e.fn}}}")
         args = ", ".join(self.doprint(a) for a in e.args)
         return rf"{name}\left({args}\right)"

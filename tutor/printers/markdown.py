@@ -56,8 +56,14 @@ class MarkdownPrinter(SheetPrinter):
         tail = r" = \underline{\hspace{6em}}" if blank else ""
         return "\n".join("- $" + self.latex.doprint(e) + tail + "$" for e in exprs)
 
-    def answers(self, equations: list[Expr], values: list[Any]) -> str:
-        return "\n".join("- **" + self.inline(e) + "**" for e in equations)
+    def equation(self, symbol: Expr, value: Any) -> str:
+        return "$" + self.latex.doprint(symbol) + " = " + self.latex.value(value) + "$"
+
+    def givens(self, pairs: list[tuple[Expr, Any]]) -> str:
+        return "\n".join("- " + self.equation(s, v) for s, v in pairs)
+
+    def answers(self, pairs: list[tuple[Expr, Any]]) -> str:
+        return "\n".join("- **" + self.equation(s, v) + "**" for s, v in pairs)
 
     def step_heading(self, number: int, title: str, key: str) -> str:
         return f"### Step {number}. {escape(title)} `[{key}]`"

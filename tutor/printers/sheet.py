@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
-from tutor.engine.expr import Expr, Num, Rel
+from tutor.engine.expr import Expr
 from tutor.printers.text import Box, TextPrinter
 
 if TYPE_CHECKING:
@@ -157,7 +157,7 @@ class SheetPrinter:
         elif problem.prompt and sheet.mode != KEY:
             out.append(self.para(problem.prompt))
         out.append(self.heading("Givens", 2))
-        out.append(self.givens([Rel(g.symbol, "=", Num(solution.values[g.key])) for g in solution.givens.values()]))
+        out.append(self.givens([(g.symbol, solution.values[g.key]) for g in solution.givens.values()]))
         if solution.conventions and sheet.mode != KEY:
             out.append(self.heading("Conventions", 2))
             out.append(self.bullets(solution.conventions))
@@ -185,8 +185,7 @@ class SheetPrinter:
         if sheet.mode == WORKSHEET:
             out.append(self.bullets_math([solution.steps[k].symbol for k in solution.answer_keys], blank=True))
             return self.join(out)
-        out.append(self.answers([Rel(solution.steps[k].symbol, "=", Num(solution.values[k]))
-                                 for k in solution.answer_keys], [solution.values[k] for k in solution.answer_keys]))
+        out.append(self.answers([(solution.steps[k].symbol, solution.values[k]) for k in solution.answer_keys]))
         if solution.notes:
             out.append(self.heading("Notes", 2))
             out.append(self.bullets(solution.notes))
@@ -224,14 +223,16 @@ class SheetPrinter:
     def bullets(self, items: list[str]) -> str:
         raise NotImplementedError
 
-    def givens(self, equations: list[Expr]) -> str:
-        return self.bullets_math(equations)
+    def givens(self, pairs: list[tuple[Expr, Any]]) -> str:
+        """`symbol = value` for each given."""
+        raise NotImplementedError
 
     def bullets_math(self, exprs: list[Expr], blank: bool = False) -> str:
         raise NotImplementedError
 
-    def answers(self, equations: list[Expr], values: list[Any]) -> str:
-        return self.bullets_math(equations)
+    def answers(self, pairs: list[tuple[Expr, Any]]) -> str:
+        """`symbol = value` for each answer, set off as the result."""
+        raise NotImplementedError
 
     def step(self, number: int, title: str, key: str, body: list[str]) -> str:
         return self.join([self.step_heading(number, title, key), *body])

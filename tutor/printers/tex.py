@@ -6,6 +6,7 @@ into LaTeX that pdflatex accepts), pictures through the TikZ backend. Each probl
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from tutor.engine.expr import Expr
@@ -18,30 +19,68 @@ if TYPE_CHECKING:
 PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 \usepackage[T1]{fontenc}
 \usepackage[utf8]{inputenc}
-\usepackage{lmodern}
+\IfFileExists{lmodern.sty}{\usepackage{lmodern}}{}
 \usepackage[margin=2cm]{geometry}
 \usepackage{amsmath,amssymb}
-\usepackage{tikz}
+\usepackage{tikz,graphicx}
 \usepackage{array,booktabs,longtable}
 \usepackage[hidelinks]{hyperref}
 \allowdisplaybreaks
+\emergencystretch=2em
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{0.5em}
 \setcounter{MaxMatrixCols}{20}
+% A formula or picture wider than the line is scaled down to fit, never run off the page.
+\newsavebox{\tutorbox}
+\newcommand{\tutorfit}[1]{\sbox{\tutorbox}{#1}%
+  \ifdim\wd\tutorbox>\linewidth\resizebox{\linewidth}{!}{\usebox{\tutorbox}}\else\usebox{\tutorbox}\fi}
 """
+
+
+# A long unbroken token in prose (torch.nn.functional.scaled_dot_product_attention) may break after . _ / (
+_LONG_TOKEN = re.compile(r"\S{24,}")
+_BREAK_AFTER = re.compile(r"(\\_|\.|/|\()(?=[A-Za-z])")
 
 
 def text(s: str) -> str:
     from tutor.printers.tex_text import tex_text
 
-    return tex_text(s)
+    return _LONG_TOKEN.sub(lambda m: _BREAK_AFTER.sub(r"\1\\allowbreak{}", m.group()), tex_text(s))
+
+
+# A run of non-ASCII characters (with the letter a combining accent sits on) left in the LaTeX of a formula.
+_UNICODE_RUN = re.compile(r"(?:[A-Za-z](?=[\u0300-\u036f]))?[^\x00-\x7f]+")
+
+
+def math(s: str) -> str:
+    """LaTeX math with any Unicode the solvers wrote into it (∂f/∂x as a function name, θ₁ inside \\text{})
+    made safe for pdflatex: each run goes through `tex_text` inside \\text{}, which works in math and text mode
+    alike (and its math characters are \\ensuremath'd)."""
+    if s.isascii():
+        return s
+    return _UNICODE_RUN.sub(lambda m: r"\text{" + text(m.group()) + "}", s)
+
+
+def fit(math_tex: str) -> str:
+    """Display math, centred, scaled down only if it is wider than the line (a 4×5 matrix product is)."""
+    return "\\begin{center}\\tutorfit{$\\displaystyle " + math_tex + "$}\\end{center}"
+
+
+class SafeLatex(LatexPrinter):
+    """The LaTeX printer, with what it writes made safe for pdflatex (see `math`)."""
+
+    def doprint(self, expr: Any) -> str:
+        return math(super().doprint(expr))
+
+    def value(self, value: Any) -> str:
+        return math(super().value(value))
 
 
 class TexPrinter(SheetPrinter):
     ext = "tex"
 
     def set_digits(self, digits: int) -> None:
-        self.latex = LatexPrinter(digits=digits)
+        self.latex = SafeLatex(digits=digits)
 
     def wrap(self, title: str, bodies: list[str]) -> str:
         head = PREAMBLE + r"\hypersetup{pdftitle={" + text(title) + "}}\n" + r"\begin{document}" + "\n\n"
@@ -68,9 +107,15 @@ class TexPrinter(SheetPrinter):
         items = [r"\item $\displaystyle " + self.latex.doprint(e) + tail + "$" for e in exprs]
         return "\\begin{itemize}\n" + "\n".join(items) + "\n\\end{itemize}"
 
-    def answers(self, equations: list[Expr], values: list[Any]) -> str:
-        return "\\begin{align*}\n" + " \\\\\n".join(
-            r"&\boxed{" + self.latex.doprint(e) + "}" for e in equations) + "\n\\end{align*}"
+    def equation(self, symbol: Expr, value: Any) -> str:
+        return self.latex.doprint(symbol) + " = " + self.latex.value(value)
+
+    def givens(self, pairs: list[tuple[Expr, Any]]) -> str:
+        items = [r"\item $\displaystyle " + self.equation(sym, v) + "$" for sym, v in pairs]
+        return "\\begin{itemize}\n" + "\n".join(items) + "\n\\end{itemize}"
+
+    def answers(self, pairs: list[tuple[Expr, Any]]) -> str:
+        return "\n".join(fit(r"\boxed{" + self.equation(sym, v) + "}") for sym, v in pairs)
 
     def step_heading(self, number: int, title: str, key: str) -> str:
         return (r"\subsubsection*{Step " + str(number) + ". " + text(title) + r" {\normalfont\small\ttfamily ["
@@ -84,20 +129,20 @@ class TexPrinter(SheetPrinter):
         lines += ["&= " + self.latex.doprint(e) for e in rest]
         if c.formula is not None or c.subs:
             lines.append("&= " + self.latex.value(c.value))
-        return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
+        return fit("\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}")
 
     def blank(self, lhs: Expr) -> str:
         return (r"\begin{align*}" + self.latex.doprint(lhs) + r" &= \underline{\hspace{18em}}\\[2.5em]"
                 + r"\end{align*}")
 
     def key_table(self, rows: list[tuple[str, str, Expr, Any, bool]]) -> str:
-        out = [r"\begin{longtable}{@{}l p{0.38\linewidth} >{$}l<{$}@{}}", r"\toprule",
-               r"Step & & \text{Value} \\", r"\midrule"]
+        out = [r"\begin{longtable}{@{}l p{0.34\linewidth} p{0.56\linewidth}@{}}", r"\toprule",
+               r"Step & & Value \\", r"\midrule"]
         for number, title, symbol, value, is_answer in rows:
             cell = self.latex.doprint(symbol) + " = " + self.latex.value(value)
             if is_answer:
                 cell = r"\boxed{" + cell + "}"
-            out.append(f"{text(number)} & {text(title)} & {cell} \\\\")
+            out.append(f"{text(number)} & {text(title)} & \\tutorfit{{${cell}$}} \\\\")
         out += [r"\bottomrule", r"\end{longtable}"]
         return "\n".join(out)
 
@@ -105,5 +150,5 @@ class TexPrinter(SheetPrinter):
         from tutor.pictures.tikz import to_tikz
 
         caption = "\n\n{\\small\\itshape " + text(scene.caption) + "}" if scene.caption else ""
-        return (r"\begin{center}" + "\n{\\bfseries " + text(scene.title) + "}\\\\[0.5em]\n" + to_tikz(scene)
-                + "\n" + r"\end{center}" + caption)
+        return (r"\begin{center}" + "\n{\\bfseries " + text(scene.title) + "}\\\\[0.5em]\n\\tutorfit{"
+                + to_tikz(scene) + "}\n" + r"\end{center}" + caption)

@@ -212,7 +212,8 @@ def gradient_chain(p: Params, g: Graph) -> None:
            lambda *ls: [E.Mul(tuple(Num(float(v)) for v in ls))] if len(ls) > 1 else [],
            _chain_words(fn))
 
-    g.step("a", f"All activations a_1..a_{n}", Sym(f"a_1…a_{n}", rf"a_1,\dots,a_{{{n}}}"), E.Text("(a_1, …, a_n)"),
+    g.step("a", f"All activations a_1..a_{n}", Sym(f"a_1…a_{n}", rf"a_1,\dots,a_{{{n}}}"),
+           E.Text("(a_1, …, a_n)", r"\left(a_1, \dots, a_n\right)"),
            a_nodes[1:], lambda *vals: np.array([float(v) for v in vals]), lambda *vals: [],
            "The output of every layer, first to last.", hidden=True)
     g.step("local", f"All local derivatives, layers 1..{n}", Sym("w_k·f′(z_k)", r"w_k f'(z_k)"),
