@@ -176,7 +176,9 @@ class Canvas:
         elif isinstance(it, Circle):
             where = self.cell_of(it.x, it.y)
             if where is not None:
-                self.put(*where, "●" if it.fill else "○", it.fill or it.stroke, bold=True, marker=True)
+                # a white fill is a hollow point on paper (XOR's 0s): ○ in the terminal, whatever its background
+                hollow = not it.fill or it.fill.lower() in ("#ffffff", "#fff", "white")
+                self.put(*where, "○" if hollow else "●", it.stroke if hollow else it.fill, bold=True, marker=True)
         elif isinstance(it, Label):
             self.label(it)
 

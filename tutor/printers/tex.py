@@ -136,7 +136,7 @@ class TexPrinter(SheetPrinter):
                 + r"\end{align*}")
 
     def key_table(self, rows: list[tuple[str, str, Expr, Any, bool]]) -> str:
-        out = [r"\begin{longtable}{@{}l p{0.34\linewidth} p{0.56\linewidth}@{}}", r"\toprule",
+        out = [r"\begin{longtable}{@{}l p{0.32\linewidth} p{0.52\linewidth}@{}}", r"\toprule",
                r"Step & & Value \\", r"\midrule"]
         for number, title, symbol, value, is_answer in rows:
             cell = self.latex.doprint(symbol) + " = " + self.latex.value(value)
