@@ -131,18 +131,9 @@ def list_cmd(
 ) -> None:
     """List the problems in the bank, grouped by topic; with --source, the worked examples of one notes file."""
     from tutor.api import load_bank
-    from tutor.errors import did_you_mean
 
     result = load_bank(_banks(bank))
-    problems = result.problems
-    if topic:
-        topics = sorted({p.topic for p in problems})
-        problems = [p for p in problems if p.topic == topic]
-        if not problems:
-            from tutor.errors import TutorError
-
-            raise TutorError(f"no problems with topic {topic!r}{did_you_mean(topic, topics)}; topics: "
-                             f"{', '.join(topics)}")
+    problems = _of_topic(result.problems, topic) if topic else result.problems
     if source:
         problems = _from_source(problems, source)
     problems.sort(key=lambda p: (p.topic, p.id))
@@ -815,7 +806,7 @@ def export(
 def _select(ids: list[str], topic: Optional[str], all_: bool, banks: list[str]) -> list:  # type: ignore[type-arg]
     """The problems an export names: ids (in the order given), a topic, or all, at least one way."""
     from tutor.api import find_problem, load_bank
-    from tutor.errors import TutorError, did_you_mean
+    from tutor.errors import TutorError
 
     if sum(bool(x) for x in (ids, topic, all_)) != 1:
         raise TutorError("say what to export: problem ids, --topic TOPIC or --all (one of them)")
@@ -824,13 +815,21 @@ def _select(ids: list[str], topic: Optional[str], all_: bool, banks: list[str]) 
     result = load_bank(banks)
     problems = sorted(result.problems, key=lambda p: (p.topic, p.id))
     if topic:
-        topics = sorted({p.topic for p in problems})
-        problems = [p for p in problems if p.topic == topic]
-        if not problems:
-            raise TutorError(f"--topic: no problems with topic {topic!r}{did_you_mean(topic, topics)}; topics: "
-                             f"{', '.join(topics)}")
+        problems = _of_topic(problems, topic)
     _report_bank_errors(result.errors)
     return problems
+
+
+def _of_topic(problems: list, topic: str) -> list:  # type: ignore[type-arg]
+    """The problems of one topic; an unknown topic is an error that lists the topics (and the nearest)."""
+    from tutor.errors import TutorError, did_you_mean
+
+    chosen = [p for p in problems if p.topic == topic]
+    if not chosen:
+        topics = sorted({p.topic for p in problems})
+        raise TutorError(f"no problems with topic {topic!r}{did_you_mean(topic, topics)}; topics: "
+                         f"{', '.join(topics)}", field="--topic")
+    return chosen
 
 
 @app.command()

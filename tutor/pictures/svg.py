@@ -60,6 +60,11 @@ class Frame:
     legend_top: float  # baseline region of the legend row(s), drawing coordinates
     title_y: float  # baseline of the title (only drawn when asked)
 
+    def ticks(self, axes: Axes) -> tuple[list[float], list[float]]:
+        """The axes' ticks that fall inside the data area (x, then y)."""
+        return ([t for t in axes.xticks if self.xmin - 1e-9 <= t <= self.xmax + 1e-9],
+                [t for t in axes.yticks if self.ymin - 1e-9 <= t <= self.ymax + 1e-9])
+
     def px(self, x: float) -> float:
         return self.left + (x - self.xmin) / (self.xmax - self.xmin) * (self.right - self.left)
 
@@ -229,8 +234,7 @@ class _Writer:
 
     def axes(self, axes: Axes) -> None:
         fr = self.fr
-        inside_x = [t for t in axes.xticks if fr.xmin - 1e-9 <= t <= fr.xmax + 1e-9]
-        inside_y = [t for t in axes.yticks if fr.ymin - 1e-9 <= t <= fr.ymax + 1e-9]
+        inside_x, inside_y = fr.ticks(axes)
         out = self.body
         if axes.grid:
             for t in inside_x:

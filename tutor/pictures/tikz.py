@@ -142,8 +142,7 @@ class _Writer:
 
     def axes(self, axes: Axes) -> None:
         fr = self.fr
-        xs = [t for t in axes.xticks if fr.xmin - 1e-9 <= t <= fr.xmax + 1e-9]
-        ys = [t for t in axes.yticks if fr.ymin - 1e-9 <= t <= fr.ymax + 1e-9]
+        xs, ys = fr.ticks(axes)
         grid, muted = self.colour(GRID), self.colour(MUTED)
         if axes.grid:
             for t in xs:
