@@ -274,8 +274,8 @@ def _close(a: Any, b: Any) -> bool:
 
 def _floats(value: Any) -> np.ndarray | None:
     if isinstance(value, dict):
-        parts = [_floats(v) for v in value.values()]
-        parts = [p.ravel() for p in parts if p is not None]
+        found = [_floats(v) for v in value.values()]
+        parts = [p.ravel() for p in found if p is not None]
         return np.concatenate(parts) if parts else None
     try:
         arr = np.asarray(value, dtype=float)

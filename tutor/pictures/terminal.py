@@ -178,7 +178,8 @@ class Canvas:
             if where is not None:
                 # a white fill is a hollow point on paper (XOR's 0s): ○ in the terminal, whatever its background
                 hollow = not it.fill or it.fill.lower() in ("#ffffff", "#fff", "white")
-                self.put(*where, "○" if hollow else "●", it.stroke if hollow else it.fill, bold=True, marker=True)
+                self.put(*where, "○" if hollow else "●", it.stroke if hollow else (it.fill or it.stroke), bold=True,
+                         marker=True)
         elif isinstance(it, Label):
             self.label(it)
 

@@ -9,6 +9,7 @@ and top to bottom. Counts are Python ints, so they print in full however large.
 from __future__ import annotations
 
 import math
+from functools import partial
 from typing import Any, Callable
 
 import numpy as np
@@ -1235,7 +1236,7 @@ def _size_rules(wrong: Callable[[Any], Any]) -> dict[str, Callable[[Any], Any]]:
 
     rules: dict[str, Callable[[Any], Any]] = {"out": out}
     for k in range(1, MAX_LAYERS + 1):
-        rules[f"n_{k}"] = lambda v, k=k: wrong(v[f"q_{k}"])
+        rules[f"n_{k}"] = partial(_wrong_at, wrong, f"q_{k}")
     return rules
 
 
@@ -1273,8 +1274,12 @@ def _layer_count(v: Any, k: int, *, depth: bool = True, biases: bool = True) -> 
     return 0  # pooling
 
 
+def _wrong_at(wrong: Callable[[Any], Any], key: str, v: Any) -> Any:
+    return wrong(v[key])
+
+
 def _count_rules(**how: bool) -> dict[str, Callable[[Any], Any]]:
-    return {f"params_{k}": lambda v, k=k: _layer_count(v, k, **how) for k in range(1, MAX_LAYERS + 1)}
+    return {f"params_{k}": partial(_layer_count, k=k, **how) for k in range(1, MAX_LAYERS + 1)}
 
 
 def _flat_without_depth(v: Any, k: int) -> int:
@@ -1319,7 +1324,7 @@ mistakes(
             "'Same' keeps the size: n + 2p − f + 1 = n gives p = (f − 1)/2, which does not depend on n; "
             "(n − f + 1)/2 is half the unpadded output size.",
             rules={"p": lambda v: _same_from_n(v, None),
-                   **{f"p_{k}": lambda v, k=k: _same_from_n(v, k) for k in range(1, MAX_LAYERS + 1)}}),
+                   **{f"p_{k}": partial(_same_from_n, k=k) for k in range(1, MAX_LAYERS + 1)}}),
 )
 
 mistakes(
@@ -1350,7 +1355,7 @@ mistakes(
     Mistake("flattened without the depth",
             "A fully-connected layer after a volume h×w×c takes every entry of it: h·w·c inputs, one per entry of "
             "every feature map, not h·w.",
-            rules={f"flat_{k}": lambda v, k=k: _flat_without_depth(v, k) for k in range(1, MAX_LAYERS + 1)}),
+            rules={f"flat_{k}": partial(_flat_without_depth, k=k) for k in range(1, MAX_LAYERS + 1)}),
 )
 
 mistakes(
