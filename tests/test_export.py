@@ -104,7 +104,8 @@ def test_a_seeded_variant_has_its_own_numbers_and_no_bank_prompt():
     truth = lstm_by_hand(drawn)
     np.testing.assert_allclose(a.solution.values["h"], truth["h"], rtol=1e-12)
     md = render([a], "md", "v").text
-    assert "A variant with its own numbers" in md and "source:" not in md
+    assert "a variant with its own numbers. Work out each step below from these givens, to find i, f, g, o, c, h." in md
+    assert "source:" not in md
     assert "Where the notes differ" not in md  # the notes' slips are about the bank's numbers
 
 
@@ -132,6 +133,7 @@ def test_roster_with_a_header_without_one_and_the_same_variant_every_time(tmp_pa
     ("name,id\n", ["header but no students"]),
     ("name,id\nAda,1\n,2\n", [":3:1:", "no student name"]),
     ("Ada\nBob\nAda\n", [":3:1:", "'Ada' is listed twice (first at line 1)"]),
+    ("first,last\nAda,Lovelace\n", [":1:1:", "no `name` column"]),
 ])
 def test_roster_errors_say_where(tmp_path: Path, text: str, fragments: list[str]):
     path = tmp_path / "r.csv"
@@ -149,13 +151,12 @@ def test_roster_export_writes_a_worksheet_per_student_and_one_key(tmp_path: Path
     problems = [find_problem("lstm-step"), find_problem("perceptron-and")]  # the second has no `vary`
     written = export_roster(Plan(problems, "md", SOLUTION), read_roster(roster), out, 0)
     names = sorted(p.name for p in written)
-    assert names == ["ada-lovelace-s3.md", "ada-lovelace.md", "alan-turing.md", "key.md"]
+    assert names == ["ada-lovelace-s1.md", "ada-lovelace-s3.md", "alan-turing-s2.md", "key.md"]
     key = (out / "key.md").read_text(encoding="utf-8")
     for student in read_roster(roster):
         seed = student_seed(0, student)
         sheet = make_sheet(problems[0], WORKSHEET, seed)
-        work = (out / next(p.name for p in written if p.name.startswith(student.name.lower().split()[0])
-                           and (student.id == "s3") == ("s3" in p.name))).read_text(encoding="utf-8")
+        work = (out / f"{student.name.lower().replace(' ', '-')}-{student.id}.md").read_text(encoding="utf-8")
         assert f"variant seed {seed}" in work and f"variant seed {seed}" in key
         truth = lstm_by_hand({k: sheet.solution.values[k] for k in problems[0].params})
         assert shown(truth["h"][0]) not in work  # a worksheet, not a solution
@@ -167,6 +168,34 @@ def test_roster_export_writes_a_worksheet_per_student_and_one_key(tmp_path: Path
     before = {p: p.read_bytes() for p in written}
     export_roster(Plan(problems, "md", SOLUTION), read_roster(roster), out, 0)
     assert all(p.read_bytes() == b for p, b in before.items())
+
+
+def test_roster_file_names_and_variants_do_not_depend_on_the_roster_order(tmp_path: Path):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text("name;id\nAda Lovelace;s1\nAda Lovelace;s3\n", encoding="utf-8")  # semicolons, as spreadsheets
+    b.write_text("name,id\nAda Lovelace,s3\n", encoding="utf-8")
+    plan = Plan([find_problem("lstm-step")], "md", SOLUTION)
+    export_roster(plan, read_roster(a), tmp_path / "one", 0)
+    export_roster(plan, read_roster(b), tmp_path / "two", 0)
+    assert (tmp_path / "one" / "ada-lovelace-s3.md").read_bytes() == (tmp_path / "two" / "ada-lovelace-s3.md"
+                                                                      ).read_bytes()
+
+
+def test_two_markdown_files_in_one_directory_keep_their_own_pictures(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert run("export", "attention-context-vector", "-o", "a.md").exit_code == 0
+    assert run("export", "attention-context-vector", "--seed", "3", "-o", "b.md").exit_code == 0
+    a, b = Path("a.md").read_text(encoding="utf-8"), Path("b.md").read_text(encoding="utf-8")
+    linked_a, linked_b = re.findall(r"\(([^)]+\.svg)\)", a), re.findall(r"\(([^)]+\.svg)\)", b)
+    assert linked_a and linked_b and not set(linked_a) & set(linked_b)
+    assert Path(linked_a[0]).read_text(encoding="utf-8") != Path(linked_b[0]).read_text(encoding="utf-8")
+
+
+def test_a_trailing_slash_means_a_directory_even_for_one_problem(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("export", "lstm-step", "-f", "html", "-o", "new/")
+    assert result.exit_code == 0, result.stderr
+    assert Path("new").is_dir() and (Path("new") / "lstm-step.html").is_file()
 
 
 # -- the command line --------------------------------------------------------------------------------------------
@@ -202,7 +231,8 @@ def test_cli_a_topic_into_a_directory_gets_one_file_each_and_an_index(tmp_path: 
     (["export", "lstm-step", "--worksheet", "--key"], ["choose one"]),
     (["export", "lstm-step", "-f", "pdf"], ["a PDF needs a file"]),
     (["export", "lstm-step", "-f", "tex", "-o", "x.pdf"], ["suffix says pdf", "--format says tex"]),
-    (["export", "lstm-step", "-o", "x.txt"], ["should end in .md"]),
+    (["export", "lstm-step", "-o", "x.txt"], ["should end in .md", "the formats are md, tex, html and pdf"]),
+    (["export", "lstm-step", "-o", ""], ["the path is empty"]),
     (["export", "--topic", "atention"], ["no problems with topic", '"attention"']),
     (["export", "lstm-stp"], ["lstm-step"]),
     (["export", "lstm-step", "--digits", "0"], ["--digits"]),

@@ -758,7 +758,7 @@ def export(
     all_: bool = typer.Option(False, "--all", help="Every problem in the bank."),
     fmt: Optional[SheetFormat] = typer.Option(None, "--format", "-f", case_sensitive=False,
                                               help="md, tex, html or pdf (default: from -o's suffix, else md)."),
-    out: Optional[Path] = typer.Option(None, "--output", "-o", metavar="PATH",
+    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="PATH",
                                        help="A file, or a directory for one file per problem (default: standard "
                                             "output)."),
     worksheet: bool = typer.Option(False, "--worksheet", help="The questions with empty steps to fill in."),
@@ -781,8 +781,12 @@ def export(
         raise TutorError(f"--digits: expected a whole number of significant digits from 1 to 15, got {digits}")
     if worksheet and key:
         raise TutorError("--worksheet and --key: choose one (a roster's export writes both: worksheets and a key)")
+    if output is not None and not output.strip():
+        raise TutorError("-o: the path is empty; expected a file name (lstm.pdf) or a directory (sheets/)")
+    # a trailing slash says "directory" even before it exists (Path would drop it)
+    out, as_dir = (Path(output), output.endswith(("/", os.sep))) if output is not None else (None, False)
     problems = _select(problem_ids or [], topic, all_, _banks(bank))
-    implied = format_from(out)
+    implied = None if as_dir else format_from(out)
     if fmt is None:
         chosen = implied or "md"
     else:
@@ -796,7 +800,7 @@ def export(
         written = export_roster(plan, read_roster(students), out, seed or 0)
     else:
         written = run_export(plan, out, lambda text: typer.echo(text, nl=False),
-                             lambda text: typer.echo(text, err=True))
+                             lambda text: typer.echo(text, err=True), as_dir)
     if written:
         shown = [str(p) for p in written]
         more = f" and {len(shown) - 3} more" if len(shown) > 4 else ""

@@ -78,9 +78,12 @@ class Rendered:
     assets: dict[str, str] = field(default_factory=dict)  # file name -> content, written beside the document
 
 
-def render(sheets: list[Sheet], fmt: str, title: str, digits: int | None = None) -> Rendered:
-    """The sheets as one document (for pdf: the HTML that is printed)."""
+def render(sheets: list[Sheet], fmt: str, title: str, digits: int | None = None, assets_named: str = "") -> Rendered:
+    """The sheets as one document (for pdf: the HTML that is printed). Files the document links (Markdown's
+    pictures) are named after `assets_named`, the document's own name, so two documents in one directory never
+    share (and overwrite) a picture."""
     printer = printer_for(fmt, digits)
+    printer.assets_named = assets_named
     text = printer.document(sheets, title)
     return Rendered(text, dict(printer.assets))
 
@@ -105,7 +108,12 @@ def read_roster(path: Path) -> list[Student]:
     except (OSError, UnicodeDecodeError) as e:
         raise TutorError(f"cannot read the roster {shown}: {getattr(e, 'strerror', None) or e}",
                          field="--students") from None
-    rows = [(n, row) for n, row in enumerate(csv.reader(text.splitlines()), 1) if any(c.strip() for c in row)]
+    lines = text.splitlines()
+    first = next((ln for ln in lines if ln.strip()), "")
+    # spreadsheets export with commas, semicolons or tabs: the first line's most frequent one is the delimiter
+    delimiter = max(",;\t", key=first.count) if any(d in first for d in ",;\t") else ","
+    rows = [(n, row) for n, row in enumerate(csv.reader(lines, delimiter=delimiter), 1)
+            if any(c.strip() for c in row)]
     if not rows:
         raise TutorError("the roster is empty; expected one student per line (a `name` column)",
                          where=Where(shown, 1, 1), field="--students")
@@ -117,6 +125,10 @@ def read_roster(path: Path) -> list[Student]:
         name_col = names[0] if names else ids[0]
         id_col = ids[0] if ids else None
         rows = rows[1:]
+    elif max(len(row) for _, row in rows) > 1:  # several columns, none of them named: which is the name?
+        raise TutorError(f"no `name` column in the first line {rows[0][1]}; expected a header naming the columns, "
+                         "such as `name,id`, or one name per line", where=Where(shown, rows[0][0], 1),
+                         field="--students")
     students: list[Student] = []
     seen: dict[str, Student] = {}
     for line, row in rows:
@@ -146,6 +158,14 @@ def student_seed(seed: int, student: Student) -> int:
     from tutor.variants import item_seed
 
     return item_seed(seed, "student", student.id) % (2**31)
+
+
+def sheet_name(student: Student) -> str:
+    """A student's file name: their name, and their id when the roster has one, so that the name depends on
+    nothing but the student (two Ada Lovelaces, whatever their order, keep their own files)."""
+    if student.id == student.name:
+        return slug(student.name)
+    return f"{slug(student.name)}-{slug(student.id)}"
 
 
 def slug(text: str) -> str:
@@ -182,6 +202,10 @@ def _write(path: Path, rendered: Rendered, fmt: str) -> list[Path]:
             asset = path.parent / name
             asset.write_text(content, encoding="utf-8")
             written.append(asset)
+    except NotADirectoryError:
+        raise TutorError(f"-o {path}: a part of this path is a file, not a directory") from None
+    except FileExistsError:
+        raise TutorError(f"-o {path}: {path.parent} is a file, not a directory") from None
     except IsADirectoryError:
         raise TutorError(f"-o {path}: is a directory; expected a file name (or give several problems to fill a "
                          "directory)") from None
@@ -190,12 +214,14 @@ def _write(path: Path, rendered: Rendered, fmt: str) -> list[Path]:
     return written
 
 
-def is_directory_target(out: Path, many: bool) -> bool:
-    """-o names a directory when it is one, ends with a slash, or has no file suffix while there are many sheets."""
-    return out.is_dir() or str(out).endswith(("/", "\\")) or (many and not out.suffix)
+def is_directory_target(out: Path, many: bool, as_dir: bool = False) -> bool:
+    """-o names a directory when it is one, was written with a trailing slash (`as_dir`), or has no file suffix
+    while there are many sheets."""
+    return as_dir or out.is_dir() or (many and not out.suffix)
 
 
-def export(plan: Plan, out: Path | None, emit: Callable[[str], None], note: Callable[[str], None]) -> list[Path]:
+def export(plan: Plan, out: Path | None, emit: Callable[[str], None], note: Callable[[str], None],
+           as_dir: bool = False) -> list[Path]:
     """Export the plan's problems: to `emit` (standard output) when there is no `out`; to the file `out` as one
     document; or, when `out` is a directory, one file per problem and an index. `note` hears what was left
     out."""
@@ -211,16 +237,16 @@ def export(plan: Plan, out: Path | None, emit: Callable[[str], None], note: Call
         if dropped:
             note(f"{dropped} picture(s) left out: with -o FILE.md they are saved as SVG files beside it")
         return []
-    if not is_directory_target(out, len(plan.problems) > 1):
+    if not is_directory_target(out, len(plan.problems) > 1, as_dir):
         _check_suffix(out, plan.fmt)
         sheets = sheets_for(plan.problems, plan.mode, plan.seed)
-        return _write(out, render(sheets, plan.fmt, plan.title, plan.digits), plan.fmt)
+        return _write(out, render(sheets, plan.fmt, plan.title, plan.digits, out.stem), plan.fmt)
     written: list[Path] = []
     entries = []
     for problem in plan.problems:
         sheets = sheets_for([problem], plan.mode, plan.seed)
         path = out / f"{problem.id}{_suffix(plan.mode)}.{plan.fmt}"
-        written += _write(path, render(sheets, plan.fmt, problem.title, plan.digits), plan.fmt)
+        written += _write(path, render(sheets, plan.fmt, problem.title, plan.digits, path.stem), plan.fmt)
         entries.append((path.name, problem.title, problem.topic))
     if len(entries) > 1 and plan.fmt in ("html", "md"):
         written.append(_write_index(out, plan.fmt, plan.title, entries))
@@ -234,7 +260,6 @@ def export_roster(plan: Plan, students: list[Student], out: Path | None, seed: i
         raise TutorError("-o: with --students, give a directory for the students' sheets and the key, "
                          "e.g. -o worksheets/")
     written: list[Path] = []
-    names: dict[str, int] = {}
     keys: list[Sheet] = []
     for student in students:
         s_seed = student_seed(seed, student)
@@ -242,11 +267,7 @@ def export_roster(plan: Plan, students: list[Student], out: Path | None, seed: i
             f" · variant seed {s_seed}"
         if plan.mode != KEY:
             sheets = sheets_for(plan.problems, WORKSHEET if plan.mode == SOLUTION else plan.mode, s_seed, label)
-            base = slug(student.name)
-            names[base] = names.get(base, 0) + 1
-            if names[base] > 1:
-                base = f"{base}-{slug(student.id)}"
-            path = out / f"{base}.{plan.fmt}"
+            path = out / f"{sheet_name(student)}.{plan.fmt}"
             written += _write(path, render(sheets, plan.fmt, f"{plan.title}: {student.name}", plan.digits),
                               plan.fmt)
         keys += sheets_for(plan.problems, KEY, s_seed, label)
@@ -262,8 +283,10 @@ def _suffix(mode: str) -> str:
 def _check_suffix(out: Path, fmt: str) -> None:
     wanted = {"md": (".md", ".markdown"), "tex": (".tex",), "html": (".html", ".htm"), "pdf": (".pdf",)}[fmt]
     if out.suffix and out.suffix.lower() not in wanted:
-        raise TutorError(f"-o {out}: a {fmt} file should end in {wanted[0]} (or choose the format with --format "
-                         f"{out.suffix.lstrip('.').lower()})")
+        other = format_from(out)
+        hint = (f" (or choose the format with --format {other})" if other else
+                " (the formats are md, tex, html and pdf)")
+        raise TutorError(f"-o {out}: a {fmt} file should end in {wanted[0]}{hint}")
 
 
 def format_from(out: Path | None) -> str | None:

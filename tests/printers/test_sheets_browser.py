@@ -56,6 +56,13 @@ def test_nothing_runs_off_an_a4_page(lstm_page: dict):
     assert max(m["r"] for m in lstm_page["math"]) <= lstm_page["width"]
 
 
+def test_a_very_wide_step_is_set_smaller_to_fit():
+    problem = find_problem("self-attention-one-hot")  # step 1: a 4×4 grid of five-term sums
+    page = measure(render([make_sheet(problem, SOLUTION)], "html", problem.title).text, width=A4_WIDTH)
+    assert page["scrollWidth"] <= page["width"] + 1
+    assert max(m["r"] for m in page["math"]) <= page["width"]
+
+
 def test_pictures_are_drawn_inline():
     problem = find_problem("perceptron-xor")
     page = measure(render([make_sheet(problem, SOLUTION)], "html", problem.title).text, width=A4_WIDTH)
@@ -97,3 +104,13 @@ def test_pdf_without_a_browser_is_one_clear_line(tmp_path: Path, monkeypatch):
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1 and "TUTOR_CHROMIUM" in result.stderr
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_no_sheet_in_the_bank_runs_off_an_a4_page():
+    from tutor.api import load_bank
+
+    problems = sorted(load_bank().problems, key=lambda p: p.id)
+    page = measure(render([make_sheet(p, SOLUTION) for p in problems], "html", "bank").text, width=A4_WIDTH)
+    assert len(page["math"]) > 2000
+    wide = [m for m in page["math"] if m["r"] > page["width"]]
+    assert not wide and page["scrollWidth"] <= page["width"] + 1, f"{len(wide)} formulas run off the page"

@@ -59,7 +59,12 @@ def test_markdown_math_is_what_github_renders(bank):
     for block in blocks[1::2]:
         assert "\n\n" not in block, "a blank line inside $$…$$ ends the math on GitHub"
         assert block.count(r"\begin{") == block.count(r"\end{")
-    for line in (ln for ln in md.splitlines() if ln.startswith("- $")):
+    for line in (ln for ln in md.splitlines() if ln.startswith("- $") or ln.startswith("- **$")):
         inner = line[2:].strip("*")
         assert inner.startswith("$") and not inner.startswith("$ ") and not inner.rstrip().endswith(" $")
+        # a row break inside $…$ would be eaten by Markdown's escaping: such math is written $`…`$
+        assert "\\\\" not in inner or (inner.startswith("$`") and inner.endswith("`$")), inner
+    for block in blocks[1::2]:
+        for line in block.splitlines():
+            assert " \\\\ " not in line, "a row break in the middle of a line inside $$…$$"
     assert "\u2212" not in "".join(blocks[1::2])  # TeX's own minus, never a Unicode one inside math

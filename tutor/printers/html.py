@@ -35,7 +35,7 @@ table.chain td { padding: .18rem .25rem; vertical-align: middle; }
 table.chain td.lhs { text-align: right; }
 table.chain td.eq { text-align: center; width: 1.4em; }
 table.chain tr.value td:last-child { color: var(--answer); font-weight: bold; }
-td.blank { border-bottom: 1px solid var(--ink); min-width: 20rem; height: 3.2rem; }
+td.blank { border-bottom: 1px solid var(--ink); min-width: 20rem; height: 5.5rem; }
 .why { color: var(--muted); font-style: italic; font-size: .92rem; margin: .1rem 0 0 1rem; }
 ul.answers { list-style: none; padding: 0; }
 ul.answers li { margin: .3rem 0; color: var(--answer); }
@@ -47,6 +47,7 @@ table.keytable th, table.keytable td { border-bottom: 1px solid var(--rule); pad
                                        text-align: left; vertical-align: middle; }
 table.keytable tr.answer td { font-weight: bold; color: var(--answer); }
 figure { margin: 1rem 0; break-inside: avoid; page-break-inside: avoid; text-align: center; }
+section.picture { break-inside: avoid; page-break-inside: avoid; }
 figure svg { max-width: 100%; height: auto; }
 figcaption { color: var(--muted); font-size: .9rem; margin-top: .3rem; }
 article.sheet + article.sheet { break-before: page; page-break-before: always; }
@@ -54,6 +55,9 @@ nav.toc li { margin: .2rem 0; }
 @page { size: A4; margin: 16mm 15mm; }
 @media print { body { max-width: none; padding: 0; } a { color: inherit; text-decoration: none; } }
 """
+
+
+WIDE_CHAIN = 78  # characters of a chain's widest line (as laid out in text) that fit the printed column
 
 
 class HtmlPrinter(SheetPrinter):
@@ -121,6 +125,14 @@ class HtmlPrinter(SheetPrinter):
         return f'<tr{attr}><td class="lhs">{left}</td><td class="eq">{eq}</td><td>{right}</td></tr>'
 
     def chain(self, c: Chain) -> str:
+        # A line far wider than the column (a 4×4 grid of five-term sums) is set smaller rather than run off the
+        # page; its width in characters, as the terminal lays it out, is a fair measure of its width in print.
+        lines = [c.lhs, *([c.formula] if c.formula is not None else []), *c.subs]
+        widest = max(self.text.box(e).width for e in lines) + self.text.box(c.lhs).width + 3
+        style = f' style="font-size: {max(55, int(100 * WIDE_CHAIN / widest))}%"' if widest > WIDE_CHAIN else ""
+        return self._chain(c).replace('<table class="chain">', f'<table class="chain"{style}>', 1)
+
+    def _chain(self, c: Chain) -> str:
         value = self.mathml.math(self.mathml.value(c.value))
         if c.formula is None and not c.subs:
             return f'<table class="chain">{self._row(self.m(c.lhs), value, "value")}</table>'
@@ -145,6 +157,10 @@ class HtmlPrinter(SheetPrinter):
             out.append(f"<tr{cls}><td>{escape(number)}</td><td>{escape(title)}</td><td>{cell}</td></tr>")
         out.append("</tbody></table>")
         return "".join(out)
+
+    def pictures(self, heading: str, pictures: list[str]) -> str:
+        first, rest = pictures[0], pictures[1:]
+        return self.join([f'<section class="picture">{self.heading(heading, 2)}{first}</section>', *rest])
 
     def picture(self, scene: "Scene", name: str) -> str:
         from tutor.pictures.svg import to_svg

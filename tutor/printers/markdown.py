@@ -25,6 +25,17 @@ def escape(text: str) -> str:
     return _SPECIAL.sub(r"\\\1", text)
 
 
+def inline_math(tex: str) -> str:
+    """`$…$`, or GitHub's `$`…`$` when the math has a `\\\\` (a matrix row break): in `$…$`, Markdown's own
+    escaping would read `\\\\` as an escaped backslash before the math renderer sees it."""
+    return "$`" + tex + "`$" if "\\\\" in tex else "$" + tex + "$"
+
+
+def display_math(tex: str) -> str:
+    """A `$$` block with every row break at the end of a line, the one place GitHub keeps `\\\\` intact."""
+    return "$$\n" + tex.replace(" \\\\ ", " \\\\\n") + "\n$$"
+
+
 class MarkdownPrinter(SheetPrinter):
     ext = "md"
 
@@ -50,14 +61,14 @@ class MarkdownPrinter(SheetPrinter):
         return "\n".join("- " + escape(i) for i in items)
 
     def inline(self, e: Expr) -> str:
-        return "$" + self.latex.doprint(e) + "$"
+        return inline_math(self.latex.doprint(e))
 
     def bullets_math(self, exprs: list[Expr], blank: bool = False) -> str:
         tail = r" = \underline{\hspace{6em}}" if blank else ""
-        return "\n".join("- $" + self.latex.doprint(e) + tail + "$" for e in exprs)
+        return "\n".join("- " + inline_math(self.latex.doprint(e) + tail) for e in exprs)
 
     def equation(self, symbol: Expr, value: Any) -> str:
-        return "$" + self.latex.doprint(symbol) + " = " + self.latex.value(value) + "$"
+        return inline_math(self.latex.doprint(symbol) + " = " + self.latex.value(value))
 
     def givens(self, pairs: list[tuple[Expr, Any]]) -> str:
         return "\n".join("- " + self.equation(s, v) for s, v in pairs)
@@ -75,7 +86,7 @@ class MarkdownPrinter(SheetPrinter):
         lines += ["&= " + self.latex.doprint(e) for e in rest]
         if c.formula is not None or c.subs:
             lines.append("&= " + self.latex.value(c.value))
-        return "$$\n\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}\n$$"
+        return display_math("\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}")
 
     def _first(self, c: Chain) -> str:
         return self.latex.doprint(c.subs[0]) if c.subs else self.latex.value(c.value)
@@ -86,7 +97,7 @@ class MarkdownPrinter(SheetPrinter):
     def key_table(self, rows: list[tuple[str, str, Expr, Any, bool]]) -> str:
         out = ["| Step | | Value |", "|---|---|---|"]
         for number, title, symbol, value, is_answer in rows:
-            cell = "$" + self.latex.doprint(symbol) + " = " + self.latex.value(value) + "$"
+            cell = inline_math(self.latex.doprint(symbol) + " = " + self.latex.value(value))
             if is_answer:
                 cell = "**" + cell + "**"
             cell = cell.replace("|", r"\vert ")  # a bar inside math would end the table's cell
@@ -96,6 +107,8 @@ class MarkdownPrinter(SheetPrinter):
     def picture(self, scene: "Scene", name: str) -> str:
         from tutor.pictures.svg import to_svg
 
+        if self.assets_named and self.assets_named != name.rsplit("-", 1)[0]:
+            name = f"{self.assets_named}-{name}"
         self.assets[name + ".svg"] = to_svg(scene)
         caption = f"\n\n*{escape(scene.caption)}*" if scene.caption else ""
         return f"![{escape(scene.alt or scene.title)}]({name}.svg){caption}"

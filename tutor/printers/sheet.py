@@ -128,6 +128,7 @@ class SheetPrinter:
         self.digits_override = digits
         self.text = TextPrinter(digits=digits or 4)
         self.assets: dict[str, str] = {}  # file name -> content, for formats that link pictures (Markdown)
+        self.assets_named = ""  # the linking document's name, which the files' names start with
 
     # -- the walk --------------------------------------------------------------------------------------------
     def document(self, sheets: list[Sheet], title: str) -> str:
@@ -153,7 +154,9 @@ class SheetPrinter:
         if sheet.label:
             out.append(self.meta(sheet.label))
         if sheet.variant:
-            out.append(self.para("A variant with its own numbers: work from the givens below."))
+            wanted = ", ".join(self.symbol_name(solution.steps[k].symbol) for k in solution.answer_keys)
+            out.append(self.para(f"{problem.title}: a variant with its own numbers. Work out each step below from "
+                                 f"these givens, to find {wanted}."))
         elif problem.prompt and sheet.mode != KEY:
             out.append(self.para(problem.prompt))
         out.append(self.heading("Givens", 2))
@@ -181,10 +184,14 @@ class SheetPrinter:
             why = solution.explanation(s.key)
             out.append(self.step(n, s.title, s.key, [self.chain(chain(solution, s.key, self.text)),
                                                      self.explanation(why) if why else ""]))
-        out.append(self.heading("Answer", 2))
         if sheet.mode == WORKSHEET:
-            out.append(self.bullets_math([solution.steps[k].symbol for k in solution.answer_keys], blank=True))
+            # an answer that is a step already has its blank; one that only gathers steps gets its own
+            gathered = [solution.steps[k].symbol for k in solution.answer_keys if solution.steps[k].hidden]
+            if gathered:
+                out.append(self.heading("Answer", 2))
+                out.append(self.bullets_math(gathered, blank=True))
             return self.join(out)
+        out.append(self.heading("Answer", 2))
         out.append(self.answers([(solution.steps[k].symbol, solution.values[k]) for k in solution.answer_keys]))
         if solution.notes:
             out.append(self.heading("Notes", 2))
@@ -193,10 +200,14 @@ class SheetPrinter:
             out.append(self.heading("Where the notes differ", 2))
             out.append(self.bullets(notes_say_lines(solution, self.sheet_digits, symbol_text(self.text))))
         if sheet.pictures:
-            out.append(self.heading("Pictures" if len(sheet.pictures) > 1 else "Picture", 2))
-            for n, scene in enumerate(sheet.pictures, 1):
-                out.append(self.picture(scene, f"{problem.id}-{n}"))
+            out.append(self.pictures("Pictures" if len(sheet.pictures) > 1 else "Picture",
+                                     [self.picture(scene, f"{problem.id}-{n}")
+                                      for n, scene in enumerate(sheet.pictures, 1)]))
         return self.join(out)
+
+    def symbol_name(self, symbol: Expr) -> str:
+        box = self.text.box(symbol)
+        return box.lines[0].strip() if len(box.lines) == 1 else "the answer"
 
     # -- what each format provides ----------------------------------------------------------------------------
     def set_digits(self, digits: int) -> None:
@@ -251,3 +262,7 @@ class SheetPrinter:
 
     def picture(self, scene: "Scene", name: str) -> str:
         raise NotImplementedError
+
+    def pictures(self, heading: str, pictures: list[str]) -> str:
+        """The heading and the pictures; formats that paginate keep the heading with the first picture."""
+        return self.join([self.heading(heading, 2), *pictures])

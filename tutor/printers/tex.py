@@ -132,7 +132,7 @@ class TexPrinter(SheetPrinter):
         return fit("\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}")
 
     def blank(self, lhs: Expr) -> str:
-        return (r"\begin{align*}" + self.latex.doprint(lhs) + r" &= \underline{\hspace{18em}}\\[2.5em]"
+        return (r"\vspace{3.5em}\begin{align*}" + self.latex.doprint(lhs) + r" &= \underline{\hspace{18em}}"
                 + r"\end{align*}")
 
     def key_table(self, rows: list[tuple[str, str, Expr, Any, bool]]) -> str:
@@ -145,6 +145,12 @@ class TexPrinter(SheetPrinter):
             out.append(f"{text(number)} & {text(title)} & \\tutorfit{{${cell}$}} \\\\")
         out += [r"\bottomrule", r"\end{longtable}"]
         return "\n".join(out)
+
+    def pictures(self, heading: str, pictures: list[str]) -> str:
+        # a minipage does not break: the heading stays on the page of the first picture
+        first = r"\par\noindent\begin{minipage}{\linewidth}" + self.heading(heading, 2) + "\n" + pictures[0] + \
+            r"\end{minipage}\par"
+        return self.join([first, *pictures[1:]])
 
     def picture(self, scene: "Scene", name: str) -> str:
         from tutor.pictures.tikz import to_tikz
