@@ -58,7 +58,13 @@ def shade(colour: str) -> str:
 def readable(fg: str | None, bg: str | None) -> str | None:
     """The foreground to use: print's ink (near black) and white are the terminal's own foreground colour unless
     the cell has a background, since the terminal's background may be dark or light."""
-    if fg is None or bg is not None:
+    if fg is None:
+        return fg
+    if bg is not None:
+        # on a fill, a colour too close to it in lightness (grey on light blue) becomes black or white: a
+        # 16-colour terminal would otherwise show both as its one white
+        if abs(luminance(fg) - luminance(bg)) < 0.45:
+            return "#000000" if luminance(bg) > 0.5 else "#ffffff"
         return fg
     lum = luminance(fg)
     return None if lum < 0.2 or lum > 0.9 else fg
