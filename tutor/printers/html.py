@@ -133,15 +133,9 @@ class HtmlPrinter(SheetPrinter):
         return self._chain(c).replace('<table class="chain">', f'<table class="chain"{style}>', 1)
 
     def _chain(self, c: Chain) -> str:
-        value = self.mathml.math(self.mathml.value(c.value))
-        if c.formula is None and not c.subs:
-            return f'<table class="chain">{self._row(self.m(c.lhs), value, "value")}</table>'
-        rows = []
-        first = c.formula if c.formula is not None else c.subs[0]
-        rows.append(self._row(self.m(c.lhs), self.m(first)))
-        for e in (c.subs[1:] if c.formula is None else c.subs):
-            rows.append(self._row("", self.m(e)))
-        rows.append(self._row("", value, "value"))
+        sides = c.right_sides(self.m, lambda v: self.mathml.math(self.mathml.value(v)))
+        rows = [self._row(self.m(c.lhs) if k == 0 else "", side, "value" if k == len(sides) - 1 else "")
+                for k, side in enumerate(sides)]
         return f'<table class="chain">{"".join(rows)}</table>'
 
     def blank(self, lhs: Expr) -> str:

@@ -21,6 +21,13 @@ if TYPE_CHECKING:
 _SPECIAL = re.compile(r"([\\`*$<|]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9{]))")
 
 
+def aligned(c: Chain, latex: LatexPrinter) -> str:
+    """A step's chain of equalities as a LaTeX `aligned` block, one `=` per line."""
+    first, *rest = c.right_sides(latex.doprint, latex.value)
+    lines = [latex.doprint(c.lhs) + " &= " + first] + ["&= " + r for r in rest]
+    return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
+
+
 def escape(text: str) -> str:
     return _SPECIAL.sub(r"\\\1", text)
 
@@ -80,16 +87,7 @@ class MarkdownPrinter(SheetPrinter):
         return f"### Step {number}. {escape(title)} `[{key}]`"
 
     def chain(self, c: Chain) -> str:
-        lines = [self.latex.doprint(c.lhs) + " &= " + (self.latex.doprint(c.formula) if c.formula is not None
-                                                      else self._first(c))]
-        rest = c.subs[1:] if c.formula is None and c.subs else c.subs
-        lines += ["&= " + self.latex.doprint(e) for e in rest]
-        if c.formula is not None or c.subs:
-            lines.append("&= " + self.latex.value(c.value))
-        return display_math("\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}")
-
-    def _first(self, c: Chain) -> str:
-        return self.latex.doprint(c.subs[0]) if c.subs else self.latex.value(c.value)
+        return display_math(aligned(c, self.latex))
 
     def blank(self, lhs: Expr) -> str:
         return "$$" + self.latex.doprint(lhs) + r" = \underline{\hspace{12em}}" + "$$"

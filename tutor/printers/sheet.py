@@ -52,6 +52,11 @@ class Chain:
     subs: list[Expr]
     value: Any
 
+    def right_sides(self, doprint: Callable[[Expr], str], value: Callable[[Any], str]) -> list[str]:
+        """What follows each `=`, in order, printed: the formula (if shown), the substitutions, the value."""
+        return ([doprint(self.formula)] if self.formula is not None else []) + [doprint(e) for e in self.subs] + \
+            [value(self.value)]
+
 
 def flat(box: Box) -> str:
     return "".join("".join(line.split()) for line in box.lines)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from tutor.engine.expr import Expr
 from tutor.printers.latex import LatexPrinter
+from tutor.printers.markdown import aligned
 from tutor.printers.sheet import Chain, SheetPrinter
 
 if TYPE_CHECKING:
@@ -122,14 +123,7 @@ class TexPrinter(SheetPrinter):
                 + text(key) + "]}}")
 
     def chain(self, c: Chain) -> str:
-        first = (self.latex.doprint(c.formula) if c.formula is not None else
-                 self.latex.doprint(c.subs[0]) if c.subs else self.latex.value(c.value))
-        lines = [self.latex.doprint(c.lhs) + " &= " + first]
-        rest = c.subs[1:] if c.formula is None and c.subs else c.subs
-        lines += ["&= " + self.latex.doprint(e) for e in rest]
-        if c.formula is not None or c.subs:
-            lines.append("&= " + self.latex.value(c.value))
-        return fit("\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}")
+        return fit(aligned(c, self.latex))
 
     def blank(self, lhs: Expr) -> str:
         return (r"\vspace{3.5em}\begin{align*}" + self.latex.doprint(lhs) + r" &= \underline{\hspace{18em}}"
