@@ -7,7 +7,7 @@ import numpy as np
 
 from tutor.answers import parse_answer
 from tutor.bank import builtin_bank, load_file
-from tutor.api import solve
+from tutor.api import find_problem, solve
 from tutor.check import WRONG, check, checkable, mistaken_solution
 from tutor.mistakes import recompute
 
@@ -47,3 +47,38 @@ def changed_steps(problem, mistake):
     values = recompute(base, {}, mistake.rules)
     return [k for k, _ in checkable(sol)
             if k in values and not np.allclose(np.asarray(values[k], float), np.asarray(sol.values[k], float))]
+
+
+def typed(v):
+    """A value as a student would type it, with enough digits to be held to it; named entries as `k = v, …`."""
+    if isinstance(v, dict):
+        return ", ".join(f"{k} = {typed(x)}" for k, x in v.items())
+    a = np.asarray(v, float)
+    if a.ndim == 0:
+        return f"{float(a):.10g}"
+    return "[" + ", ".join(typed(x) for x in a) + "]"
+
+
+def as_text(value, digits=6):
+    """A value to `digits` significant figures, flattened to a list."""
+    a = np.asarray(value, float)
+    if a.ndim == 0:
+        return f"{float(a):.{digits}g}"
+    return "[" + ", ".join(f"{float(x):.{digits}g}" for x in a.ravel()) + "]"
+
+
+def mark_of(problem, key, value, settings=None):
+    """The mark for one step typed alone (a problem or its id; a string is typed as it is)."""
+    problem = find_problem(problem) if isinstance(problem, str) else problem
+    text = value if isinstance(value, str) else as_text(value)
+    result = check(problem, {key: parse_answer(text)}, settings)
+    return next(m for m in result.marks if m.key == key)
+
+
+def visible_changes(problem, mistake, settings=None):
+    """The checkable steps whose value the mistake changes beyond rounding noise."""
+    sol = solve(problem, settings)
+    base = mistaken_solution(problem, settings or {}, mistake) if mistake.params else sol
+    wrong = recompute(base, {}, mistake.rules)
+    return [k for k, _ in checkable(sol) if k in wrong
+            and not np.allclose(np.asarray(wrong[k], float), np.asarray(sol.values[k], float), rtol=1e-4, atol=1e-7)]

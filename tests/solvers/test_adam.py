@@ -372,19 +372,13 @@ def test_first_step_explanation_is_true_for_tiny_gradients():
 from conftest import make_problem  # noqa: E402
 from tutor.answers import parse_answer  # noqa: E402
 from tutor.api import find_problem, solve  # noqa: E402
-from tutor.check import check, checkable, mistaken_solution  # noqa: E402
-from tutor.mistakes import catalogue, recompute  # noqa: E402
+from tutor.check import check  # noqa: E402
+from tutor.mistakes import catalogue  # noqa: E402
 
 THREE_STEPS = find_problem("adam-three-steps")
 
 
-def bank_problems(kind):
-    """The bank's problems of one kind (read directly: loading the whole bank is slower)."""
-    from tutor.bank import bank_dirs, load_file, problem_files
-
-    return [load_file(f) for f in problem_files(bank_dirs()) if f"\nkind: {kind}\n" in f.read_text(encoding="utf-8")]
-
-
+from checking import bank_problems, visible_changes  # noqa: E402,F401
 def wrong_adam(grads, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8, bias="power", eps_inside=False):
     """Adam as a student might do it: bias correction by 1 - β^t ("power"), by 1 - β ("flat") or none."""
     m = v = theta = 0.0
@@ -403,15 +397,6 @@ def mark_of(problem, key, value, settings=None, digits=6):
     text = value if isinstance(value, str) else f"{value:.{digits}g}"
     result = check(problem, {key: parse_answer(text)}, settings)
     return next(m for m in result.marks if m.key == key)
-
-
-def visible_changes(problem, mistake, settings=None):
-    """The checkable steps whose value the mistake changes beyond rounding noise."""
-    sol = solve(problem, settings)
-    base = mistaken_solution(problem, settings or {}, mistake) if mistake.params else sol
-    wrong = recompute(base, {}, mistake.rules)
-    return [k for k, _ in checkable(sol) if k in wrong
-            and not np.allclose(np.asarray(wrong[k], float), np.asarray(sol.values[k], float), rtol=1e-4, atol=1e-7)]
 
 
 @pytest.mark.parametrize("mistake, key, bias, extra", [

@@ -448,12 +448,7 @@ def test_cli_shape_error_is_one_line_with_position(tmp_path):
 
 
 # -- mistakes --------------------------------------------------------------------------------------------------
-def typed(v):
-    """A value as a student would type it, with enough digits to be held to it."""
-    a = np.asarray(v, float)
-    if a.ndim == 0:
-        return f"{float(a):.10g}"
-    return "[" + ", ".join(typed(x) for x in a) + "]"
+from checking import typed  # noqa: E402,F401
 
 
 def mark(problem, key, value, **earlier):

@@ -285,13 +285,7 @@ from tutor.mistakes import catalogue, degeneracy_checks, recompute  # noqa: E402
 VANISHING, EXPLODING = "vanishing-gradient-sigmoid-chain", "exploding-gradient-relu-chain"
 
 
-def bank_problems(kind):
-    """The bank's problems of one kind (read directly: loading the whole bank is slower)."""
-    from tutor.bank import bank_dirs, load_file, problem_files
-
-    return [load_file(f) for f in problem_files(bank_dirs()) if f"\nkind: {kind}\n" in f.read_text(encoding="utf-8")]
-
-
+from checking import bank_problems  # noqa: E402,F401
 def as_text(value, digits=7):
     if isinstance(value, dict):
         return ", ".join(f"{k} = {as_text(v, digits)}" for k, v in value.items())

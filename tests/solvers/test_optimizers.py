@@ -337,33 +337,18 @@ def test_against_torch(method, make):
 from conftest import make_problem  # noqa: E402
 from tutor.answers import parse_answer  # noqa: E402
 from tutor.api import find_problem, solve  # noqa: E402
-from tutor.check import check, checkable, mistaken_solution  # noqa: E402
-from tutor.mistakes import catalogue, recompute  # noqa: E402
+from tutor.check import check  # noqa: E402
+from tutor.mistakes import catalogue  # noqa: E402
 
 GRADS2 = [0.2, 0.4, 0.1]  # exercise ②'s gradients, also the RMSProp problem's
 
 
-def bank_problems(kind):
-    """The bank's problems of one kind (read directly: loading the whole bank is slower)."""
-    from tutor.bank import bank_dirs, load_file, problem_files
-
-    return [load_file(f) for f in problem_files(bank_dirs()) if f"\nkind: {kind}\n" in f.read_text(encoding="utf-8")]
-
-
+from checking import bank_problems, visible_changes  # noqa: E402,F401
 def mark_of(problem, key, value, settings=None, digits=6):
     problem = find_problem(problem) if isinstance(problem, str) else problem
     text = value if isinstance(value, str) else f"{value:.{digits}g}"
     result = check(problem, {key: parse_answer(text)}, settings)
     return next(m for m in result.marks if m.key == key)
-
-
-def visible_changes(problem, mistake, settings=None):
-    """The checkable steps whose value the mistake changes beyond rounding noise."""
-    sol = solve(problem, settings)
-    base = mistaken_solution(problem, settings or {}, mistake) if mistake.params else sol
-    wrong = recompute(base, {}, mistake.rules)
-    return [k for k, _ in checkable(sol) if k in wrong
-            and not np.allclose(np.asarray(wrong[k], float), np.asarray(sol.values[k], float), rtol=1e-4, atol=1e-7)]
 
 
 def descend(grads, rates):

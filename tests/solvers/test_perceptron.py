@@ -371,14 +371,7 @@ X4 = [[0, 0], [0, 1], [1, 0], [1, 1]]
 XOR_NET = [{"W": [[1, 1], [1, 1]], "b": [0, -1]}, {"W": [[1, -2]], "b": [0]}]
 
 
-def typed(v):
-    """A value as a student would type it, with enough digits to be held to it."""
-    a = np.asarray(v, float)
-    if a.ndim == 0:
-        return f"{float(a):.10g}"
-    return "[" + ", ".join(typed(x) for x in a) + "]"
-
-
+from checking import typed  # noqa: E402,F401
 def mark(problem, key, value, **earlier):
     answers = {k: parse_answer(v if isinstance(v, str) else typed(v)) for k, v in {**earlier, key: value}.items()}
     return next(m for m in check(problem, answers).marks if m.key == key)
