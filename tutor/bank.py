@@ -78,7 +78,9 @@ def bank_dirs(extra: Iterable[str | os.PathLike[str]] = ()) -> list[Path]:
 def problem_files(dirs: Iterable[Path]) -> list[Path]:
     files: list[Path] = []
     for d in dirs:
-        files.extend(sorted(p for p in d.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()))
+        # a `derivations/` folder holds derivations (tutor derive), not problems
+        files.extend(sorted(p for p in d.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()
+                            and "derivations" not in p.relative_to(d).parts[:-1]))
     return files
 
 

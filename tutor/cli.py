@@ -836,6 +836,92 @@ def _of_topic(problems: list, topic: str) -> list:  # type: ignore[type-arg]
     return chosen
 
 
+class DeriveFormat(str, Enum):
+    text = "text"
+    json = "json"
+    md = "md"
+    tex = "tex"
+    html = "html"
+    pdf = "pdf"
+
+
+@app.command()
+@friendly
+def derive(
+    names: Optional[List[str]] = typer.Argument(None, metavar="[NAME]...",
+                                                help="Derivation names (softmax-jacobian), or derivation files."),
+    list_: bool = typer.Option(False, "--list", "-l", help="List the derivations."),
+    all_: bool = typer.Option(False, "--all", help="Every derivation (for an export)."),
+    fmt: DeriveFormat = typer.Option(DeriveFormat.text, "--format", "-f", case_sensitive=False,
+                                     help="text (the terminal), json, md, tex, html or pdf."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE",
+                                         help="Write the sheet to FILE (md, tex, html or pdf; default: standard "
+                                              "output)."),
+    bank: Optional[List[Path]] = BankOption,
+) -> None:
+    """Derive a formula step by step, every line machine-checked by sympy (the rule each line applies, too).
+
+    Exit status 1 when a line is not verified (a derivation file of your own with a slip in it)."""
+    from tutor.derivations import derive as check, find, list_derivations
+    from tutor.errors import TutorError
+
+    banks = _banks(bank)
+    if list_:
+        found, errors = list_derivations(banks)
+        _report_bank_errors(errors)
+        if fmt == DeriveFormat.json:
+            from tutor.printers.json import dumps
+
+            typer.echo(dumps([{"name": d.name, "title": d.title, "topic": d.topic} for d in found]))
+            return
+        width = max((len(d.name) for d in found), default=0)
+        for d in sorted(found, key=lambda d: (d.topic, d.name)):
+            typer.echo(f"{d.name:<{width}}  {d.topic:<12}  {d.title}")
+        return
+    if bool(names) == all_:
+        raise TutorError("say which derivation: a name (tutor derive --list shows them), or --all")
+    if all_:
+        found, errors = list_derivations(banks)
+        _report_bank_errors(errors)
+        chosen = sorted(found, key=lambda d: (d.topic, d.name))
+    else:
+        chosen = [find(n, banks) for n in names or []]
+    derived = [check(d) for d in chosen]
+    if fmt == DeriveFormat.json:
+        from tutor.printers.json import derivation_dict, dumps
+
+        data = [derivation_dict(dv) for dv in derived]
+        typer.echo(dumps(data[0] if len(data) == 1 and not all_ else data))
+    elif fmt == DeriveFormat.text:
+        if output is not None:
+            raise TutorError("-o: the terminal view goes to the screen; choose --format md, tex, html or pdf "
+                             "to write a file")
+        from rich.console import Group
+
+        from tutor.printers.terminal import TerminalPrinter, derivation_view
+
+        console = _console()
+        printer = TerminalPrinter(console)
+        views: list[Any] = []
+        for k, dv in enumerate(derived):
+            if k:
+                from rich.text import Text
+
+                views += [Text(""), Text("─" * min(console.width, 60), style="dim"), Text("")]
+            views += list(derivation_view(printer, dv))
+        console.print(Group(*views))
+    else:
+        from tutor.export import write_derivations
+
+        title = derived[0].title if len(derived) == 1 else "tutor derivations"
+        written = write_derivations(derived, fmt.value, Path(output) if output else None, title,
+                                    lambda text: typer.echo(text, nl=False))
+        if written:
+            typer.echo(f"wrote {', '.join(str(p) for p in written)}", err=True)
+    if not all(dv.verified for dv in derived):
+        raise typer.Exit(1)
+
+
 @app.command()
 @friendly
 def progress(

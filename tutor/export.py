@@ -20,6 +20,7 @@ from tutor.printers.sheet import KEY, SOLUTION, WORKSHEET, Sheet
 
 if TYPE_CHECKING:
     from tutor.bank import Problem
+    from tutor.derivations import Derived
     from tutor.printers.sheet import SheetPrinter
 
 FORMATS = ("md", "tex", "html", "pdf")
@@ -86,6 +87,20 @@ def render(sheets: list[Sheet], fmt: str, title: str, digits: int | None = None,
     printer.assets_named = assets_named
     text = printer.document(sheets, title)
     return Rendered(text, dict(printer.assets))
+
+
+def write_derivations(derived: list["Derived"], fmt: str, out: Path | None, title: str,
+                      emit: Callable[[str], None]) -> list[Path]:
+    """Derivations as one document in md, tex, html or pdf: to `emit` (standard output) or to the file `out`."""
+    printer = printer_for(fmt)
+    rendered = Rendered(printer.derivation_document(derived, title))
+    if out is None:
+        if fmt == "pdf":
+            raise TutorError("-o: a PDF needs a file to go to, e.g. -o softmax-jacobian.pdf")
+        emit(rendered.text)
+        return []
+    _check_suffix(out, fmt)
+    return _write(out, rendered, fmt)
 
 
 # -- a class roster -----------------------------------------------------------------------------------------

@@ -172,6 +172,26 @@ class Rel(Expr):
     rhs: Expr
 
 
+class BigOp(Expr):
+    """A big operator over a body: Σ with its index range, Π, or lim with what tends to what (derivations)."""
+
+    __slots__ = ('op', 'lower', 'upper', 'body',)
+    _fields = ('op', 'lower', 'upper', 'body',)
+    _defaults = {'upper': None}
+    op: str  # "Σ", "Π" or "lim"
+    lower: Expr | None
+    upper: Expr | None
+    body: Expr
+
+
+class Cases(Expr):
+    """A definition by cases: rows of (value, condition), as `ReLU(x) = x if x > 0, 0 if x < 0` is written."""
+
+    __slots__ = ('rows',)
+    _fields = ('rows',)
+    rows: tuple[tuple[Expr, Expr], ...]
+
+
 def as_expr(x: Any) -> Expr:
     """Numbers become Num, strings become Sym; expressions pass through."""
     if isinstance(x, Expr):

@@ -9,7 +9,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from tutor.engine.expr import Expr
-from tutor.printers.sheet import Chain, SheetPrinter
+from tutor.printers.sheet import Chain, DerivationRow, SheetPrinter
 
 if TYPE_CHECKING:
     from tutor.pictures.scene import Scene
@@ -35,6 +35,13 @@ table.chain td { padding: .18rem .25rem; vertical-align: middle; }
 table.chain td.lhs { text-align: right; }
 table.chain td.eq { text-align: center; width: 1.4em; }
 table.chain tr.value td:last-child { color: var(--answer); font-weight: bold; }
+table.derivation td.rule { color: var(--muted); font-size: .86rem; padding-left: 1.4rem; max-width: 19rem; }
+table.derivation td.rule .mark { font-weight: bold; margin-right: .3rem; }
+table.derivation td.rule .mark.sympy { color: var(--answer); }
+table.derivation td.rule .mark.false, table.derivation td.rule .mark.unverified { color: #b71c1c; }
+table.derivation td.rule .note { font-style: italic; }
+table.derivation math { math-style: normal; }
+table.derivation tr { break-inside: avoid; page-break-inside: avoid; }
 td.blank { border-bottom: 1px solid var(--ink); min-width: 20rem; height: 5.5rem; }
 .why { color: var(--muted); font-style: italic; font-size: .92rem; margin: .1rem 0 0 1rem; }
 ul.answers { list-style: none; padding: 0; }
@@ -161,3 +168,19 @@ class HtmlPrinter(SheetPrinter):
 
         caption = f"<figcaption>{escape(scene.caption)}</figcaption>" if scene.caption else ""
         return f'<figure id="{escape(name)}">{to_svg(scene)}{caption}</figure>'
+
+    def derivation_chain(self, start: Expr, rows: list[DerivationRow]) -> str:
+        eq = self.mathml.math("<mo>=</mo>")
+        widest = max(self.text.box(r.expr).width for r in rows) + self.text.box(start).width + 3
+        style = f' style="font-size: {max(60, int(100 * WIDE_CHAIN / widest))}%"' if widest > WIDE_CHAIN else ""
+        out = [f'<table class="chain derivation"{style}>']
+        for k, r in enumerate(rows):
+            lhs = self.m(start) if k == 0 else ""
+            note = f'<div class="note">{escape(r.note)}</div>' if r.note else ""
+            rule = (f'<td class="rule"><span class="mark {r.status}">{r.mark}</span>{escape(r.rule)}{note}</td>')
+            out.append(f'<tr><td class="lhs">{lhs}</td><td class="eq">{eq}</td><td>{self.m(r.expr)}</td>{rule}</tr>')
+        out.append("</table>")
+        return "".join(out)
+
+    def math_line(self, e: Expr) -> str:
+        return f'<p class="mathline">{self.m(e, display=True)}</p>'

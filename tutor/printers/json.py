@@ -106,3 +106,36 @@ def check_dict(result: Any) -> dict[str, Any]:
                       "mistake": None if m.mistake is None else {"name": m.mistake.name,
                                                                  "explanation": m.mistake.explanation}})
     return {"id": result.problem.id, "first_wrong": first.key if first else None, "steps": steps}
+
+
+def derivation_dict(derived: Any) -> dict[str, Any]:
+    """`tutor derive --format json`:
+
+        {"name", "title", "topic", "source", "verified",
+         "steps": [{"part", "rule", "expr", "latex", "source", "verified", "method", "detail"}],
+         "parts": [{"title", "when", "start", "checked_for"}], "notes_say": [...]}
+
+    `expr` is the line on one line of text; `source` the line in the file's notation; `verified` is true only
+    when sympy proved the line equal to the one before it (`method` "sympy") or they agreed at random points
+    (`method` "numeric"); `detail` says why a line is not verified."""
+    from tutor.printers.text import LinearTextPrinter
+
+    text, latex = LinearTextPrinter(), LatexPrinter()
+    d = derived.derivation
+    steps, parts, notes = [], [], []
+    for k, part in enumerate(derived.parts, 1):
+        parts.append({"title": part.title, "when": text.text(part.when) if part.when is not None else None,
+                      "start": text.text(part.start), "start_latex": latex.doprint(part.start),
+                      "checked_for": part.coverage or None})
+        for ln in part.lines:
+            steps.append({"part": k, "rule": ln.rule, "expr": text.text(ln.expr), "latex": latex.doprint(ln.expr),
+                          "source": ln.source, "verified": ln.verdict.verified,
+                          "method": ln.verdict.status if ln.verdict.verified else None,
+                          "detail": ln.verdict.detail or None, "why": ln.why or None})
+        for ns in part.notes_say:
+            notes.append({"part": k, "after": ns.after, "expr": text.text(ns.expr), "source": ns.source,
+                          "false": ns.verdict.status == "false", "detail": ns.verdict.detail or None,
+                          "says": ns.says})
+    return {"name": d.name, "title": d.title, "topic": d.topic, "source": d.source or None,
+            "verified": derived.verified, "steps": steps, "parts": parts, "notes_say": notes,
+            "definitions": [{"lhs": text.text(a), "rhs": text.text(b)} for a, b in derived.definitions]}

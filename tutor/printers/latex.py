@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from tutor.engine.expr import Add, Call, Div, Expr, Matrix, Mul, Neg, Num, Paren, Pow, Rel, Sym, Text, as_expr
+from tutor.engine.expr import (Add, BigOp, Call, Cases, Div, Expr, Matrix, Mul, Neg, Num, Paren, Pow, Rel, Sym,
+                               Text, as_expr)
 from tutor.printers.numbers import DEFAULT_DIGITS, format_number
 from tutor.printers.text import PREC_ADD, PREC_MUL, PREC_POW, _is_neg_num, _split_sign, precedence
 
@@ -18,7 +19,9 @@ FUNCTIONS = {
     "ReLU′": r"\operatorname{ReLU}'", "LeakyReLU′": r"\operatorname{LeakyReLU}'", "σ′": r"\sigma'",
     "tanh′": r"\tanh'", "f": "f", "g": "g",
 }
-RELATIONS = {"≥": r"\geq", "≤": r"\leq", "≠": r"\neq", "→": r"\to", "←": r"\leftarrow", "≈": r"\approx"}
+BIG_OPERATORS = {"Σ": r"\sum", "Π": r"\prod", "lim": r"\lim"}
+RELATIONS = {"≥": r"\geq", "≤": r"\leq", "≠": r"\neq", "→": r"\to", "←": r"\leftarrow", "≈": r"\approx",
+             "‖": r"\,\|\,", "⇒": r"\Rightarrow"}
 
 
 def key_tex(name: str) -> str:
@@ -130,3 +133,13 @@ class LatexPrinter:
 
     def _print_Rel(self, e: Rel) -> str:
         return f"{self.doprint(e.lhs)} {RELATIONS.get(e.op, e.op)} {self.doprint(e.rhs)}"
+
+    def _print_BigOp(self, e: BigOp) -> str:
+        op = BIG_OPERATORS.get(e.op, rf"\operatorname*{{{e.op}}}")
+        lower = f"_{{{self.doprint(e.lower)}}}" if e.lower is not None else ""
+        upper = f"^{{{self.doprint(e.upper)}}}" if e.upper is not None else ""
+        return f"{op}{lower}{upper} {self.wrap(e.body, PREC_MUL)}"
+
+    def _print_Cases(self, e: Cases) -> str:
+        rows = [rf"{self.doprint(v)} & \text{{if }} {self.doprint(c)}" for v, c in e.rows]
+        return r"\begin{cases} " + r" \\ ".join(rows) + r" \end{cases}"

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from tutor.engine.expr import Expr
 from tutor.printers.latex import LatexPrinter
-from tutor.printers.sheet import Chain, SheetPrinter
+from tutor.printers.sheet import Chain, DerivationRow, SheetPrinter
 
 if TYPE_CHECKING:
     from tutor.pictures.scene import Scene
@@ -110,3 +110,14 @@ class MarkdownPrinter(SheetPrinter):
         self.assets[name + ".svg"] = to_svg(scene)
         caption = f"\n\n*{escape(scene.caption)}*" if scene.caption else ""
         return f"![{escape(scene.alt or scene.title)}]({name}.svg){caption}"
+
+    def derivation_chain(self, start: Expr, rows: list[DerivationRow]) -> str:
+        lines = [("" if k else self.latex.doprint(start)) + " &= " + self.latex.doprint(r.expr) + rf" && ({k + 1})"
+                 for k, r in enumerate(rows)]
+        block = display_math("\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}")
+        notes = [f"{k}. {r.mark} *{escape(r.rule)}*" + (f". {escape(r.note)}" if r.note else "")
+                 for k, r in enumerate(rows, 1)]
+        return block + "\n\n" + "\n".join(notes)
+
+    def math_line(self, e: Expr) -> str:
+        return display_math(self.latex.doprint(e))

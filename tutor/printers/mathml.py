@@ -19,7 +19,8 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from tutor.engine.expr import Add, Call, Div, Expr, Matrix, Mul, Neg, Num, Paren, Pow, Rel, Sym, Text, as_expr
+from tutor.engine.expr import (Add, BigOp, Call, Cases, Div, Expr, Matrix, Mul, Neg, Num, Paren, Pow, Rel, Sym,
+                               Text, as_expr)
 from tutor.printers.numbers import DEFAULT_DIGITS, format_number
 from tutor.printers.text import PREC_ADD, PREC_MUL, PREC_POW, _is_neg_num, _split_sign, precedence
 
@@ -498,7 +499,8 @@ SUBSCRIPTED_FUNCTIONS = {"log₂": ("log", "2"), "log₁₀": ("log", "10"), "lo
                          "log10": ("log", "10")}
 ITALIC_FUNCTIONS = {"f", "g", "σ", "H"}  # written as variables in LaTeX too (f, g, \sigma, H)
 RELATIONS = {"=": "=", "≥": "≥", "≤": "≤", "≠": "≠", "→": "→", "<": "<", ">": ">", "←": "←", ">=": "≥",
-             "<=": "≤", "!=": "≠", "->": "→", "<-": "←", "≈": "≈"}
+             "<=": "≤", "!=": "≠", "->": "→", "<-": "←", "≈": "≈", "‖": "‖", "⇒": "⇒"}
+BIG_OPERATORS = {"Σ": "∑", "Π": "∏"}
 _IDENTIFIER = re.compile(r"([A-Za-z][A-Za-z0-9]*)(?:_([A-Za-z0-9]+))?")
 _SCIENTIFIC = re.compile(r"(-?)(\d+(?:\.\d+)?)(?:×10([⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)|e([-+]?\d+))")
 _PLAIN_NUMBER = re.compile(r"(-?)(\d+(?:\.\d+)?)")
@@ -684,6 +686,26 @@ class MathMLPrinter:
 
     def _print_Rel(self, e: Rel) -> str:
         return _el("mrow", self.doprint(e.lhs) + _mo(RELATIONS.get(e.op, e.op)) + self.doprint(e.rhs))
+
+    def _print_BigOp(self, e: BigOp) -> str:
+        op = _mo(BIG_OPERATORS[e.op], largeop="true", movablelimits="false") if e.op in BIG_OPERATORS \
+            else _el("mi", escape(e.op), mathvariant="normal")
+        lower = self.doprint(e.lower) if e.lower is not None else None
+        upper = self.doprint(e.upper) if e.upper is not None else None
+        if lower is not None and upper is not None:
+            head = _el("munderover", op + lower + upper)
+        elif lower is not None:
+            head = _el("munder", op + lower)
+        elif upper is not None:
+            head = _el("mover", op + upper)
+        else:
+            head = op
+        return _row([head, self.wrap(e.body, PREC_MUL)])
+
+    def _print_Cases(self, e: Cases) -> str:
+        rows = [[self.doprint(v), _row([_mtext("if"), _el("mspace", width="0.5em"), self.doprint(c)])]
+                for v, c in e.rows]
+        return _row([_mo("{", stretchy="true"), _table(rows, "left")])
 
 
 def _scalar(v: Any) -> Any:

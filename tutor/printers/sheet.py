@@ -18,6 +18,7 @@ from tutor.printers.text import Box, TextPrinter
 
 if TYPE_CHECKING:
     from tutor.bank import Problem
+    from tutor.derivations import Derived
     from tutor.engine.step import Solution
     from tutor.pictures.scene import Scene
 
@@ -118,6 +119,33 @@ def symbol_text(text: TextPrinter) -> Callable[["Solution", str], str]:
     return symbol
 
 
+CHECK_NOTE = ("Every line is checked by sympy against the line before it: ✓ proved equal, ≈ equal at random points "
+              "(sympy could not simplify the difference), ✗ not equal, ? could not be checked.")
+MARKS = {"sympy": "✓", "numeric": "≈", "false": "✗", "unverified": "?"}
+
+
+@dataclass
+class DerivationRow:
+    expr: Expr
+    rule: str
+    status: str  # sympy, numeric, false or unverified
+    note: str = ""  # why, what was substituted, and (when not verified) why not
+
+    @property
+    def mark(self) -> str:
+        return MARKS[self.status]
+
+
+def _row_note(ln: Any) -> str:
+    bits = []
+    if not ln.verdict.verified and ln.verdict.detail:
+        bits.append(("Does not follow: " if ln.verdict.status == "false" else "Not verified: ") + ln.verdict.detail
+                    + ".")
+    if ln.why:
+        bits.append(ln.why)
+    return " ".join(bits)
+
+
 DIGITS_NOTE = ("Numbers are shown to {digits} significant digits; every result is computed from unrounded values, "
                "so redoing a line with the rounded numbers can differ in the last digit.")
 MODE_NAMES = {SOLUTION: "Worked solution", WORKSHEET: "Worksheet", KEY: "Answer key"}
@@ -209,6 +237,69 @@ class SheetPrinter:
                                      [self.picture(scene, f"{problem.id}-{n}")
                                       for n, scene in enumerate(sheet.pictures, 1)]))
         return self.join(out)
+
+    # -- derivations (tutor derive) ----------------------------------------------------------------------------
+    def derivation_document(self, derived: list["Derived"], title: str) -> str:
+        bodies = []
+        for dv in derived:
+            self.sheet_digits = self.digits_override or 4
+            self.text = TextPrinter(digits=self.sheet_digits)
+            self.set_digits(self.sheet_digits)
+            bodies.append(self.derivation(dv))
+        return self.wrap(title, bodies)
+
+    def derivation(self, dv: "Derived") -> str:
+        """The same walk as the terminal's: notation, each part's checked chain, where the notes differ."""
+        from tutor.engine.expr import Rel
+
+        d = dv.derivation
+        out: list[str] = [self.heading(d.title, 1)]
+        meta = ["Derivation", d.name, f"topic {d.topic}"] + ([f"source: {d.source}"] if d.source else [])
+        out.append(self.meta(" · ".join(meta)))
+        if d.summary:
+            out.append(self.para(d.summary))
+        if dv.definitions:
+            out.append(self.heading("Notation", 2))
+            out.append(self.bullets_math([Rel(a, "=", b) for a, b in dv.definitions]))
+        out.append(self.meta(CHECK_NOTE))
+        for k, part in enumerate(dv.parts, 1):
+            out.append(self.heading(f"{k}. {part.title}", 2))
+            if part.coverage:
+                out.append(self.meta(f"Checked {part.coverage}."))
+            rows = [DerivationRow(ln.expr, ln.rule, ln.verdict.status, _row_note(ln)) for ln in part.lines]
+            out.append(self.derivation_chain(part.start, rows))
+            if part.note:
+                out.append(self.para(part.note))
+        lines = dv.lines()
+        bad = [ln for ln in lines if not ln.verdict.verified]
+        numeric = sum(1 for ln in lines if ln.verdict.status == "numeric")
+        out.append(self.meta(f"All {len(lines)} lines checked" + (f" ({numeric} numerically)" if numeric else "")
+                             + "." if not bad else f"{len(bad)} of {len(lines)} lines are NOT verified."))
+        if d.notes:
+            out.append(self.heading("Notes", 2))
+            out.append(self.bullets(d.notes))
+        if d.conventions:
+            out.append(self.heading("Conventions", 2))
+            out.append(self.bullets(d.conventions))
+        notes_say = [(k, part, ns) for k, part in enumerate(dv.parts, 1) for ns in part.notes_say]
+        if notes_say:
+            out.append(self.heading("Where the notes differ", 2))
+            for k, part, ns in notes_say:
+                before = part.start if ns.after == 0 else part.lines[ns.after - 1].expr
+                where = "the start" if ns.after == 0 else f"line {ns.after}"
+                out.append(self.para(f"In part {k}, after {where}, the notes write:"))
+                out.append(self.math_line(Rel(before, "=", ns.expr)))
+                verdict = "This is false" if ns.verdict.status == "false" else "This line is not shown false"
+                detail = f": {ns.verdict.detail}" if ns.verdict.detail else ""
+                out.append(self.para(f"{verdict}{detail}. {ns.says}"))
+        return self.join(out)
+
+    def derivation_chain(self, start: Expr, rows: list["DerivationRow"]) -> str:
+        """start = row 1 = row 2 …, each row with its rule, its verdict mark and its note."""
+        raise NotImplementedError
+
+    def math_line(self, e: Expr) -> str:
+        raise NotImplementedError
 
     def symbol_name(self, symbol: Expr) -> str:
         box = self.text.box(symbol)

@@ -239,3 +239,124 @@ def inline(value: Any, digits: int) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k} = {inline_value(v, digits)}" for k, v in value.items())
     return inline_value(value, digits)
+
+
+# -- a derivation ----------------------------------------------------------------------------------------------
+VERDICT_MARKS = {"sympy": ("✓", "green"), "numeric": ("≈", "yellow"), "false": ("✗", "bold red"),
+                 "unverified": ("?", "bold yellow")}
+CHECK_NOTE = ("Each line is checked against the line before it: ✓ sympy proved them equal, ≈ equal at random "
+              "points (sympy could not simplify the difference), ✗ not equal, ? could not be checked.")
+
+
+def verdict_tag(verdict: Any, rule: str) -> tuple[str, str]:
+    """'✓ quotient rule', with the verdict's style; a line that is not proved says so in words too."""
+    mark, style = VERDICT_MARKS[verdict.status]
+    words = {"numeric": " (checked numerically)", "false": " (does not follow)",
+             "unverified": " (not verified)"}.get(verdict.status, "")
+    return f"{mark} {rule}{words}", style
+
+
+def derivation_view(printer: TerminalPrinter, derived: Any) -> Iterator[RenderableType]:
+    """A derivation as `tutor derive` prints it: notation, then each part's chain of equalities with the rule
+    and the verdict of every line, then where the notes differ."""
+    d = derived.derivation
+    text = printer.text
+    yield Text(d.title, style="bold")
+    meta = [d.name, f"topic {d.topic}"] + ([f"source: {d.source}"] if d.source else [])
+    yield printer._para(" · ".join(meta), "dim", indent=0)
+    if d.summary:
+        yield Text("")
+        yield printer._para(d.summary, indent=0)
+    if derived.definitions:
+        yield Text("")
+        yield Text("Notation", style="bold underline")
+        for lhs, rhs in derived.definitions:
+            yield Text("")
+            yield printer._lines(hcat(text.box(lhs), Box.of(" = "), text.box(rhs)))
+    yield Text("")
+    yield printer._para(CHECK_NOTE, "dim", indent=0)
+    for k, part in enumerate(derived.parts, 1):
+        yield Text("")
+        title = Text.assemble((f"{k}. ", "bold magenta"), (part.title, "bold"))
+        yield title
+        if part.coverage:
+            yield printer._para(f"checked {part.coverage}", "dim")
+        yield Text("")
+        yield from _chain_view(printer, part.start, part.lines)
+        if part.note:
+            yield printer._para(part.note, "yellow")
+    yield Text("")
+    lines = derived.lines()
+    proved = sum(1 for ln in lines if ln.verdict.status == "sympy")
+    numeric = sum(1 for ln in lines if ln.verdict.status == "numeric")
+    bad = [ln for ln in lines if not ln.verdict.verified]
+    if not bad:
+        how = f"{proved} by sympy" + (f", {numeric} numerically at random points" if numeric else "")
+        yield Text(f"All {len(lines)} lines checked ({how}).", style="bold green")
+    else:
+        yield Text(f"{len(bad)} of {len(lines)} lines are not verified; see the ✗ and ? marks above.",
+                   style="bold red")
+    for note in d.notes:
+        yield Text("")
+        yield printer._para("Note: " + note, "yellow")
+    if d.conventions:
+        yield Text("")
+        yield Text("Conventions", style="bold underline")
+        for c in d.conventions:
+            yield printer._para("• " + c)
+    notes_say = [(k, part, ns) for k, part in enumerate(derived.parts, 1) for ns in part.notes_say]
+    if notes_say:
+        yield Text("")
+        yield Text("Where the notes differ", style="bold underline")
+        for k, part, ns in notes_say:
+            before = part.start if ns.after == 0 else part.lines[ns.after - 1].expr
+            where = "the start" if ns.after == 0 else f"line {ns.after}"
+            yield Text("")
+            yield printer._para(f"In part {k}, after {where}, the notes write:")
+            yield printer._lines(hcat(text.box(before), Box.of(" = "), text.box(ns.expr)), indent=INDENT * 2)
+            mark, style = VERDICT_MARKS[ns.verdict.status]
+            verdict = {"false": "This is false", "sympy": "This line is in fact correct (sympy)",
+                       "numeric": "This line is in fact correct (numerically)",
+                       "unverified": "This line could not be checked"}[ns.verdict.status]
+            detail = f": {ns.verdict.detail}" if ns.verdict.detail else ""
+            yield printer._para(f"{mark} {verdict}{detail}.", style)
+            yield printer._para(ns.says)
+
+
+def _chain_view(printer: TerminalPrinter, start: Any, lines: list[Any]) -> Iterator[RenderableType]:
+    """start = line 1 = line 2 …, the `=` signs aligned, each line's rule and verdict to its right (or above it
+    when the line is too wide), and its `why` below it."""
+    text = printer.text
+    room = printer.console.width - INDENT
+    lhs = text.box(start)
+    own_line = lhs.width > min(16, room // 3)  # a long start reads better above its chain, as on paper
+    if own_line:
+        yield printer._lines(lhs)
+        pad = Box.of("  ")
+    else:
+        pad = Box.of(" " * lhs.width)
+    bodies = [hcat(lhs if n == 0 and not own_line else pad, Box.of(" = "), text.box(ln.expr))
+              for n, ln in enumerate(lines)]
+    tags = [verdict_tag(ln.verdict, ln.rule) for ln in lines]
+    # the rules in one column, right of the widest line that leaves them room
+    fitting = [b.width for b, (tag, _) in zip(bodies, tags) if b.width + 4 + len(tag) <= room]
+    column = max(fitting, default=0)
+    for ln, body, (tag, style) in zip(lines, bodies, tags):
+        if body.width + 4 + len(tag) <= room:
+            width = column if column + 4 + len(tag) <= room else body.width
+            rows = [Text(ljust(line, width) if r == body.base else line.rstrip())
+                    for r, line in enumerate(body.lines)]
+            rows[body.base].append("    ")
+            rows[body.base].append(tag, style=style)
+            yield Text("\n").join(Text(" " * INDENT) + r for r in rows)
+        else:
+            yield printer._lines(Box.of(" " * pad.width + "   " + tag), style)
+            yield printer._lines(body)
+        if ln.using:
+            subs = ", ".join(f"{text.text(a)} = {text.text(b)}" if text.box(a).height == 1 and
+                             text.box(b).height == 1 else "the equation above" for a, b in ln.using)
+            yield printer._para(f"(substituting {subs})", "dim", indent=INDENT + pad.width + 3)
+        if ln.verdict.detail and not ln.verdict.verified:
+            yield printer._para(ln.verdict.detail, style, indent=INDENT + pad.width + 3)
+        if ln.why:
+            yield printer._para(ln.why, "italic dim", indent=INDENT + pad.width + 3)

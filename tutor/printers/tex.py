@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from tutor.engine.expr import Expr
 from tutor.printers.latex import LatexPrinter
 from tutor.printers.markdown import aligned
-from tutor.printers.sheet import Chain, SheetPrinter
+from tutor.printers.sheet import Chain, DerivationRow, SheetPrinter
 
 if TYPE_CHECKING:
     from tutor.pictures.scene import Scene
@@ -152,3 +152,15 @@ class TexPrinter(SheetPrinter):
         caption = "\n\n{\\small\\itshape " + text(scene.caption) + "}" if scene.caption else ""
         return (r"\begin{center}" + "\n{\\bfseries " + text(scene.title) + "}\\\\[0.5em]\n\\tutorfit{"
                 + to_tikz(scene) + "}\n" + r"\end{center}" + caption)
+
+    def derivation_chain(self, start: Expr, rows: list[DerivationRow]) -> str:
+        lines = [("" if k else self.latex.doprint(start)) + " &= " + self.latex.doprint(r.expr)
+                 + rf" && \text{{({k + 1})}}" for k, r in enumerate(rows)]
+        block = fit("\\begin{aligned}" + " \\\\ ".join(lines) + "\\end{aligned}")
+        marks = {"✓": r"\checkmark", "≈": r"$\approx$", "✗": r"$\times$", "?": "?"}
+        items = [rf"\item[({k})] {marks[r.mark]}~\textit{{{text(r.rule)}}}" + (f". {text(r.note)}" if r.note else "")
+                 for k, r in enumerate(rows, 1)]
+        return block + "\n\\begin{itemize}\n" + "\n".join(items) + "\n\\end{itemize}"
+
+    def math_line(self, e: Expr) -> str:
+        return fit(self.latex.doprint(e))

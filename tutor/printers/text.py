@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from tutor.engine.expr import Add, Call, Div, Expr, Matrix, Mul, Neg, Num, Paren, Pow, Rel, Sym, Text, as_expr
+from tutor.engine.expr import (Add, BigOp, Call, Cases, Div, Expr, Matrix, Mul, Neg, Num, Paren, Pow, Rel, Sym,
+                               Text, as_expr)
 from tutor.printers.numbers import DEFAULT_DIGITS, format_number
 
 # Binding strength, loosest first: a child binding looser than its parent needs parentheses.
@@ -28,7 +29,7 @@ def precedence(e: Expr, stacked_fractions: bool = True) -> int:
     """How tightly a node binds when printed (one table for every printer)."""
     if isinstance(e, Add):
         return PREC_ADD
-    if isinstance(e, Mul):
+    if isinstance(e, (Mul, BigOp)):
         return PREC_MUL
     if isinstance(e, Neg):
         return PREC_NEG
@@ -316,6 +317,33 @@ class TextPrinter:
     def _print_Rel(self, e: Rel) -> Box:
         return hcat(self.box(e.lhs), Box.of(f" {e.op} "), self.box(e.rhs))
 
+    def _print_BigOp(self, e: BigOp) -> Box:
+        # Σ with its limits stacked above and below, as on paper; lim with what tends to what below it.
+        self._inline += 1
+        try:
+            lower = self.box(e.lower) if e.lower is not None else None
+            upper = self.box(e.upper) if e.upper is not None else None
+        finally:
+            self._inline -= 1
+        parts = [b for b in (upper, Box.of(e.op), lower) if b is not None]
+        w = max(b.width for b in parts)
+        column = Box([center(line, w) for b in parts for line in b.padded().lines],
+                     upper.height if upper is not None else 0)
+        return hcat(column, Box.of(" "), self.wrap(e.body, PREC_MUL))
+
+    def _print_Cases(self, e: Cases) -> Box:
+        rows = [(self.box(v), self.box(c)) for v, c in e.rows]
+        w = max(v.width for v, _ in rows)
+        lines = [hcat(_ljust(v, w), Box.of("   if "), c) for v, c in rows]
+        body = vcat(*lines)
+        h = body.height
+        if h == 1:
+            return hcat(Box.of("{ "), body)
+        brace = ["⎧"] + ["⎪"] * (h - 2) + ["⎩"]
+        brace[h // 2] = "⎨" if h > 2 else brace[h // 2]
+        body.base = h // 2
+        return hcat(Box(brace, h // 2), Box.of(" "), body)
+
 
 def _elide(n: int, limit: int) -> list[int | None]:
     """Indices to show out of n: all of them, or the first few, None (an ellipsis), and the last two."""
@@ -367,3 +395,35 @@ def _split_sign(t: Expr) -> tuple[bool, Expr]:
         mag = first.arg if isinstance(first, Neg) else Num(-first.value)  # type: ignore[attr-defined]
         return True, Mul((mag,) + t.factors[1:], t.op)
     return False, t
+
+
+class LinearTextPrinter(TextPrinter):
+    """Everything on one line (fractions with /, sums as Σ_{k=1}^{n}, matrices as [[a, b], [c, d]]): the
+    `expr` strings of JSON output, which a program or a screen reader takes one line at a time."""
+
+    def __init__(self, digits: int = DEFAULT_DIGITS) -> None:
+        super().__init__(digits=digits)
+        self._inline = 1
+
+    def _print_Matrix(self, e: Matrix) -> Box:
+        rows = ["[" + ", ".join(self.text(c) for c in row) + "]" for row in e.rows]
+        return Box.of("[" + ", ".join(rows) + "]" if len(rows) > 1 else rows[0])
+
+    def _print_BigOp(self, e: BigOp) -> Box:
+        lower = "_{" + self.text(e.lower) .replace(" ", "") + "}" if e.lower is not None else ""
+        upper = "^{" + self.text(e.upper) + "}" if e.upper is not None else ""
+        return hcat(Box.of(f"{e.op}{lower}{upper} "), self.wrap(e.body, PREC_MUL))
+
+    def _print_Mul(self, e: Mul) -> Box:
+        if e.op == "" and not (isinstance(e.factors[0], Div) and isinstance(e.factors[0].num, Sym)
+                               and e.factors[0].num.text in ("d", "∂")):
+            e = Mul(e.factors, "·")  # on one line, juxtaposition is ambiguous: -a / b (c / d)
+        return super()._print_Mul(e)
+
+    def _print_Div(self, e: Div) -> Box:
+        if isinstance(e.num, Sym) and isinstance(e.den, Sym):
+            return Box.of(f"{e.num.text}/{e.den.text}")  # ∂ŷᵢ/∂zⱼ
+        return super()._print_Div(e)
+
+    def _print_Cases(self, e: Cases) -> Box:
+        return Box.of("{ " + "; ".join(f"{self.text(v)} if {self.text(c)}" for v, c in e.rows) + " }")
