@@ -285,10 +285,9 @@ class SheetPrinter:
         if notes_say:
             out.append(self.heading("Where the notes differ", 2))
             for k, part, ns in notes_say:
-                before = part.start if ns.after == 0 else part.lines[ns.after - 1].expr
-                where = "the start" if ns.after == 0 else f"line {ns.after}"
+                where = "its start" if ns.after == 0 else f"line ({ns.after})"
                 out.append(self.para(f"In part {k}, after {where}, the notes write:"))
-                out.append(self.math_line(Rel(before, "=", ns.expr)))
+                out.append(self.math_line(ns.expr))
                 verdict = "This is false" if ns.verdict.status == "false" else "This line is not shown false"
                 detail = f": {ns.verdict.detail}" if ns.verdict.detail else ""
                 out.append(self.para(f"{verdict}{detail}. {ns.says}"))

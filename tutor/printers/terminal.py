@@ -309,11 +309,10 @@ def derivation_view(printer: TerminalPrinter, derived: Any) -> Iterator[Renderab
         yield Text("")
         yield Text("Where the notes differ", style="bold underline")
         for k, part, ns in notes_say:
-            before = part.start if ns.after == 0 else part.lines[ns.after - 1].expr
             where = "the start" if ns.after == 0 else f"line {ns.after}"
             yield Text("")
             yield printer._para(f"In part {k}, after {where}, the notes write:")
-            yield printer._lines(hcat(text.box(before), Box.of(" = "), text.box(ns.expr)), indent=INDENT * 2)
+            yield printer._lines(hcat(Box.of("= "), text.box(ns.expr)), indent=INDENT * 2)
             mark, style = VERDICT_MARKS[ns.verdict.status]
             verdict = {"false": "This is false", "sympy": "This line is in fact correct (sympy)",
                        "numeric": "This line is in fact correct (numerically)",
