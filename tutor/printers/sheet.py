@@ -284,7 +284,7 @@ class SheetPrinter:
         notes_say = [(k, part, ns) for k, part in enumerate(dv.parts, 1) for ns in part.notes_say]
         if notes_say:
             out.append(self.heading("Where the notes differ", 2))
-            for k, part, ns in notes_say:
+            for k, _part, ns in notes_say:
                 where = "its start" if ns.after == 0 else f"line ({ns.after})"
                 out.append(self.para(f"In part {k}, after {where}, the notes write:"))
                 out.append(self.math_line(ns.expr))

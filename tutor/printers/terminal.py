@@ -308,7 +308,7 @@ def derivation_view(printer: TerminalPrinter, derived: Any) -> Iterator[Renderab
     if notes_say:
         yield Text("")
         yield Text("Where the notes differ", style="bold underline")
-        for k, part, ns in notes_say:
+        for k, _part, ns in notes_say:
             where = "the start" if ns.after == 0 else f"line {ns.after}"
             yield Text("")
             yield printer._para(f"In part {k}, after {where}, the notes write:")

@@ -425,5 +425,12 @@ class LinearTextPrinter(TextPrinter):
             return Box.of(f"{e.num.text}/{e.den.text}")  # ∂ŷᵢ/∂zⱼ
         return super()._print_Div(e)
 
+    def _print_Pow(self, e: Pow) -> Box:
+        exp = self.text(e.exp)
+        if isinstance(e.exp, Sym) and len([c for c in exp if not unicodedata.combining(c)
+                                           and c not in "ᵢⱼₖₗₘₙₜ₀₁₂₃₄₅₆₇₈₉"]) > 1:
+            return hcat(self.wrap(e.base, PREC_POW + 1), Box.of("^("), self.box(e.exp), Box.of(")"))  # e^(θᵀx)
+        return super()._print_Pow(e)
+
     def _print_Cases(self, e: Cases) -> Box:
         return Box.of("{ " + "; ".join(f"{self.text(v)} if {self.text(c)}" for v, c in e.rows) + " }")
