@@ -19,6 +19,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/tutor solve lstm-step
+	$(BIN)/tutor derive softmax-jacobian
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
