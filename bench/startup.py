@@ -76,14 +76,16 @@ def main() -> int:
     args = ap.parse_args()
     tutor = tutor_command() + ["solve", "lstm-step"]
     listing = tutor_command() + ["list"]
+    derive = tutor_command() + ["derive", "softmax-jacobian"]
     numpy = [sys.executable, "-c", "import numpy"]
-    for cmd in (tutor, listing, numpy):  # warm the file, bytecode and parse caches once
+    for cmd in (tutor, listing, derive, numpy):  # warm the file, bytecode and parse caches once
         wall(cmd)
-    t_tty, t_pipe, t_list, t_numpy = [], [], [], []
+    t_tty, t_pipe, t_list, t_derive, t_numpy = [], [], [], [], []
     for _ in range(args.runs):
         t_tty.append(wall_tty(tutor))
         t_pipe.append(wall(tutor))
         t_list.append(wall(listing))
+        t_derive.append(wall(derive))
         t_numpy.append(wall(numpy))
     mn = statistics.median(t_numpy)
     print(f"runs: {args.runs} each, interleaved")
@@ -95,6 +97,9 @@ def main() -> int:
         print(f"tutor solve lstm-step, {label:20s} median {m * 1000:7.1f} ms   ratio {m / mn:.2f}")
     m = statistics.median(t_list)
     print(f"tutor list (validates the whole bank)       median {m * 1000:7.1f} ms   ratio {m / mn:.2f} (not checked)")
+    m = statistics.median(t_derive)
+    print(f"tutor derive softmax-jacobian (imports sympy)  median {m * 1000:7.1f} ms   ratio {m / mn:.2f} "
+          "(not checked)")
     print(f"limit {LIMIT} (tutor solve)")
     return 1 if args.check and worst > LIMIT else 0
 

@@ -74,6 +74,14 @@ def find(name: str, extra: Iterable[str] = ()) -> "Derivation":
 
     if name.endswith((".yaml", ".yml")) or "/" in name:
         return load_file(Path(name))
+    for f in derivation_files(extra):  # NAME.yaml is the usual place: read that one file first
+        if f.stem == name:
+            try:
+                d = load_file(f)
+            except TutorError:
+                break  # the full pass below reports it with every other file's errors in view
+            if d.name == name:
+                return d
     found, errors = list_derivations(extra)
     for d in found:
         if d.name == name:
