@@ -288,20 +288,26 @@ def _nearest(positions: dict[str, Where], path: str) -> Where | None:
     return None
 
 
-def load_file(path: Path) -> Problem:
+def read_file(path: Path) -> tuple[Any, dict[str, Where], str]:
+    """A YAML file's data, the positions of its fields, and its name as shown in messages (through the parse
+    cache). Problem files and derivation files are both read this way."""
     filename = _display_path(path)
     cached = _cache_get(path, filename)
     if cached is not None:
-        data, positions = cached
-    else:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise TutorError("no such file", where=Where(filename)) from None
-        except (OSError, UnicodeDecodeError) as e:
-            raise TutorError(f"cannot read the file ({e.__class__.__name__}: {e})", where=Where(filename)) from None
-        data, positions = read_yaml(text, filename)
-        _cache_put(path, data, positions)
+        return (*cached, filename)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise TutorError("no such file", where=Where(filename)) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise TutorError(f"cannot read the file ({e.__class__.__name__}: {e})", where=Where(filename)) from None
+    data, positions = read_yaml(text, filename)
+    _cache_put(path, data, positions)
+    return data, positions, filename
+
+
+def load_file(path: Path) -> Problem:
+    data, positions, filename = read_file(path)
     return problem_from_data(data, positions, filename, path)
 
 

@@ -140,21 +140,9 @@ class Derivation:
 
 # -- loading ----------------------------------------------------------------------------------------------------
 def load_file(path: Path) -> Derivation:
-    from tutor.bank import _cache_get, _cache_put, _display_path, read_yaml
+    from tutor.bank import read_file
 
-    filename = _display_path(path)
-    cached = _cache_get(path, filename)  # the problems' parse cache: ruamel is slow, validation runs every time
-    if cached is not None:
-        data, positions = cached
-    else:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise TutorError("no such file", where=Where(filename)) from None
-        except (OSError, UnicodeDecodeError) as e:
-            raise TutorError(f"cannot read the file ({e.__class__.__name__}: {e})", where=Where(filename)) from None
-        data, positions = read_yaml(text, filename)
-        _cache_put(path, data, positions)
+    data, positions, filename = read_file(path)
     return from_data(data, positions, filename, path)
 
 
