@@ -114,9 +114,22 @@ def read_yaml(text: str, filename: str, float_text: bool = False) -> tuple[Any, 
     return _plain(doc, "", positions, filename, float_text), positions
 
 
-def _plain(node: Any, path: str, positions: dict[str, Where], filename: str, float_text: bool = False) -> Any:
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+MAX_NODES = 200_000  # a file's values after YAML aliases are expanded ("billion laughs" stops here)
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:omap")
 
+
+def _plain(node: Any, path: str, positions: dict[str, Where], filename: str, float_text: bool = False) -> Any:
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
+
+    if len(positions) > 2 * MAX_NODES:
+        raise TutorError(f"the file expands to more than {MAX_NODES} values (through YAML aliases?); a problem or "
+                         "derivation file is far smaller", where=Where(filename, 1, 1))
+    tag = getattr(getattr(node, "tag", None), "value", None)
+    if isinstance(node, TaggedScalar) or (tag and isinstance(node, (CommentedMap, CommentedSeq))
+                                          and not tag.startswith(_PLAIN_TAGS)):
+        where = positions.get(path) or Where(filename, 1, 1)
+        raise TutorError(f"YAML tags such as {tag or '!!tag'} are not allowed; write plain values", where=where,
+                         field=path or None)
     if isinstance(node, CommentedMap):
         out = {}
         for k in node:

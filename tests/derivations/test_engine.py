@@ -288,3 +288,44 @@ def test_the_readme_example_is_a_working_derivation(tmp_path):
     assert r.exit_code == 2
     assert r.stderr.strip().endswith("parts[0].lines[2].expr: column 3: attribute access ('.') is not allowed in the "
                                      "line '2*x.real'")
+
+
+# -- found by a new-user trial --------------------------------------------------------------------------------------
+def one_line_file(tmp_path, lines):
+    body = "\n".join(f"      - rule: step {k}\n        expr: \"{e}\"" for k, e in enumerate(lines, 1))
+    return write(tmp_path, GOOD.split("    lines:")[0] + "    lines:\n" + body + "\n", "slips.yaml")
+
+
+@pytest.mark.parametrize("slip", [
+    "min(max(0, 2*x), 6)",        # equal to 2x only for 0 ≤ x ≤ 3: a clip far from the origin
+    "2*x + exp(-100000*x^2)",      # differs only very near 0
+    "2*x + 10^(-40)*x",            # differs by a relative 1e-40
+    "2*x + cases((1, x > 40), (0, otherwise))",  # differs only far out
+])
+def test_slips_that_hide_from_a_few_points_near_the_origin_are_caught(tmp_path, slip):
+    p = one_line_file(tmp_path, [slip])
+    out = derive(load_file(p))
+    assert out.lines()[0].verdict.status == "false", out.lines()[0].verdict
+
+
+def test_huge_exponents_are_refused_not_computed(tmp_path):
+    import time
+
+    p = one_line_file(tmp_path, ["2*x", "x^(10^10)", "2^(2^(2^(2^(2^5))))"])
+    start = time.perf_counter()
+    out = derive(load_file(p))
+    assert time.perf_counter() - start < 20
+    assert [ln.verdict.status for ln in out.lines()] == ["sympy", "unverified", "unverified"]
+    assert "too large" in out.lines()[1].verdict.detail
+
+
+def test_yaml_tags_and_alias_bombs_are_one_line_errors(tmp_path):
+    p = write(tmp_path, GOOD.replace("title: The derivative of x squared",
+                                     'title: !!python/object/apply:os.system ["touch pwned"]'))
+    r = run("derive", str(p))
+    assert r.exit_code == 2 and "YAML tags" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    bomb = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    bomb += [f"a{k}: &a{k} [" + ", ".join([f"*a{k - 1}"] * 10) + "]" for k in range(1, 7)]
+    p = write(tmp_path, "\n".join(bomb) + "\n", "bomb.yaml")
+    r = run("derive", str(p))
+    assert r.exit_code == 2 and "expands to more than" in r.stderr

@@ -27,7 +27,10 @@ if TYPE_CHECKING:
     from tutor.derivations.model import Derivation, Part
 
 PROVED, NUMERIC, FALSE, UNVERIFIED = "sympy", "numeric", "false", "unverified"
-SAMPLES = 12
+SAMPLES = 24  # points that must agree for "equal at random points"
+DIGITS = 50  # significant digits each side is evaluated to
+TOLERANCE = 1e-35  # relative: far above the evaluation's error, far below any slip a student makes
+MAX_EXPONENT = 1000  # a number to a power beyond this (10^10^10) would take sympy forever
 MAX_TERMS = 60  # a sum written out may have at most this many terms
 
 
@@ -123,6 +126,8 @@ class Converter:
             return a * b
         if n.value == "/":
             return a / b
+        if getattr(b, "is_number", False) and b.is_real and abs(b) > MAX_EXPONENT:
+            raise CannotCheck(f"the exponent in {n} is {b}: too large to work out (at most {MAX_EXPONENT})")
         return a ** b
 
     def _cmp(self, n: Node) -> Any:
@@ -383,7 +388,20 @@ def _is_zero(sp: Any, d: Any) -> bool | None:
             return True
         if getattr(r, "is_number", False) and r.is_zero is False:
             return False
+        if _nonzero_polynomial(sp, r):
+            return False
     return None
+
+
+def _nonzero_polynomial(sp: Any, r: Any) -> bool:
+    """A rational function whose numerator is a nonzero polynomial is not 0 on any open set of real values:
+    the difference x/10⁴⁰ is a slip even though no random point can see it."""
+    try:
+        num = sp.expand(sp.fraction(sp.cancel(sp.together(r)))[0])
+        symbols = sorted(num.free_symbols, key=sp.default_sort_key)
+        return bool(symbols) and num != 0 and num.is_polynomial(*symbols)
+    except Exception:  # not a rational function sympy can split: no conclusion
+        return False
 
 
 def _atoms(sp: Any, *exprs: Any) -> list[Any]:
@@ -397,12 +415,17 @@ def _atoms(sp: Any, *exprs: Any) -> list[Any]:
     return sorted(found, key=sp.default_sort_key)
 
 
-def _sample(sym: Any, rng: random.Random) -> float:
+SCALES = (2.5, 0.05, 12.0, 1.0, 150.0, 0.4, 3000.0, 6.0)  # one per point, in turn: far out and close in
+
+
+def _sample(sym: Any, rng: random.Random, scale: float) -> float:
+    """A value at the point's scale, with 3 significant digits (so a refuting point can be written down)."""
+    magnitude = float(f"{rng.uniform(0.05, 1.0) * scale:.3g}")
     if getattr(sym, "is_positive", False):
-        return round(rng.uniform(0.15, 2.5), 3)
+        return magnitude
     if getattr(sym, "is_negative", False):
-        return -round(rng.uniform(0.15, 2.5), 3)
-    return round(rng.uniform(-2.5, 2.5), 3)
+        return -magnitude
+    return magnitude if rng.random() < 0.5 else -magnitude
 
 
 def _short(x: Any) -> str:
@@ -410,13 +433,13 @@ def _short(x: Any) -> str:
 
 
 def compare(sp: Any, before: Any, after: Any, filters: list[Callable[[dict[Any, float]], bool]] | None = None,
-            seed: int = 0) -> Verdict:
+            seed: int = 0, label: Callable[[Any], str] | None = None) -> Verdict:
     """Is `after` equal to `before`? Proved by sympy, checked at random points, false (with a point), or
     unverified."""
     if hasattr(before, "shape") or hasattr(after, "shape"):
         if getattr(before, "shape", None) != getattr(after, "shape", None):
             return Verdict(FALSE, f"a {_shape(before)} is not a {_shape(after)}")
-        verdicts = [compare(sp, a, b, filters, seed) for a, b in zip(before, after)]
+        verdicts = [compare(sp, a, b, filters, seed, label) for a, b in zip(before, after)]
         for v in verdicts:
             if v.status == FALSE:
                 return v
@@ -431,37 +454,62 @@ def compare(sp: Any, before: Any, after: Any, filters: list[Callable[[dict[Any, 
     zero = _is_zero(sp, d)
     if zero:
         return Verdict(PROVED)
+    label = label or _label
     # Numbers: sympy could not decide, or says the difference is a nonzero number. Either way, find a point.
     atoms = _atoms(sp, before, after)
     rng = random.Random(seed)
     agreed = tried = 0
-    for _ in range(SAMPLES * 4):
-        if tried >= SAMPLES * 4 or agreed >= SAMPLES:
-            break
+    while tried < SAMPLES * 4 and agreed < SAMPLES:
+        scale = SCALES[tried % len(SCALES)]
         tried += 1
-        point = {a: _sample(a, rng) for a in atoms}
+        point = {a: _sample(a, rng, scale) for a in atoms}
         if filters and not all(f(point) for f in filters):
             continue
+        exact = {a: sp.Rational(repr(v)) for a, v in point.items()}  # exact inputs: 50 digits mean 50 digits
         try:
-            values = [complex(sp.N(e.subs(point), 30)) for e in (before, after)]
-        except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+            values = [sp.N(e.subs(exact), DIGITS) for e in (before, after)]
+            if not all(v.is_real and v.is_finite for v in values):
+                continue
+            b, a = values
+            differ = abs(a - b) > TOLERANCE * max(1, abs(a), abs(b))
+        except (TypeError, ValueError, ZeroDivisionError, OverflowError, AttributeError):
             continue
-        if any(v != v or abs(v) == float("inf") or abs(v.imag) > 1e-12 for v in values):
-            continue
-        b, a = values[0].real, values[1].real
-        if abs(a - b) > 1e-9 * max(1.0, abs(a), abs(b)):
-            where = ", ".join(f"{_label(k)} = {v:g}" for k, v in list(point.items())[:6])
+        if differ:
+            where = ", ".join(f"{label(k)} = {v:g}" for k, v in list(point.items())[:6])
             more = ", …" if len(point) > 6 else ""
             at = f" at {where}{more}" if where else ""
+            gap = f" (they differ by {float(abs(a - b)):.3g})" if _short(a) == _short(b) else ""
             return Verdict(FALSE, f"{at.strip() or 'everywhere'}: this line is {_short(a)}, the line before is "
-                                  f"{_short(b)}")
+                                  f"{_short(b)}{gap}")
         agreed += 1
     if zero is False:
-        return Verdict(FALSE, f"the lines differ by {d}")
+        try:
+            gap = sp.N(sp.cancel(sp.together(d)), 4)
+        except Exception:  # the message only; the verdict stands
+            gap = d
+        return Verdict(FALSE, f"the lines differ by {gap}, which is not 0")
     if agreed >= SAMPLES // 2:
-        return Verdict(NUMERIC, f"sympy could not simplify the difference to 0; equal at {agreed} random points")
+        return Verdict(NUMERIC, f"sympy could not simplify the difference to 0; equal at {agreed} random points, "
+                                f"with values from about 0.003 to 3000")
     return Verdict(UNVERIFIED, "sympy could not simplify the difference to 0, and the lines could not be "
                                "evaluated at enough points")
+
+
+def _namer(d: "Derivation") -> Callable[[Any], str]:
+    """Names in a refuting point as the derivation shows them: P(y=1|x), not p; x⁽¹⁾₁, not x[1,1]."""
+    from tutor.derivations.display import Notation
+
+    notation = Notation(d.symbols)
+
+    def name(atom: Any) -> str:
+        text = str(atom)
+        if not getattr(atom, "is_Symbol", False):
+            return text
+        base, _, idx = text.partition("[")
+        if not idx:
+            return notation.name(base)[0]
+        return notation.index(base, [(i, i) for i in idx.rstrip("]").split(",")])[0]
+    return name
 
 
 def _label(atom: Any) -> str:
@@ -571,7 +619,7 @@ def _check_pair(sp: Any, d: "Derivation", part: "Part", insts: list[Instance], b
             return Verdict(UNVERIFIED, str(e))
         except (TutorError, ValueError, TypeError, ZeroDivisionError, NotImplementedError, AttributeError) as e:
             return Verdict(UNVERIFIED, f"sympy could not read the line ({e.__class__.__name__}: {e})")
-        v = compare(sp, a, b, _filters(d, part, inst.env), seed)
+        v = compare(sp, a, b, _filters(d, part, inst.env), seed, _namer(d))
         if not v.verified:
             if inst.label:
                 v.detail = f"with {inst.label}{',' if v.detail.startswith(' at') or v.detail else ''} {v.detail}"
