@@ -855,7 +855,7 @@ def derive(
     fmt: DeriveFormat = typer.Option(DeriveFormat.text, "--format", "-f", case_sensitive=False,
                                      help="text (the terminal), json, md, tex, html or pdf."),
     output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE",
-                                         help="Write the sheet to FILE (md, tex, html or pdf; default: standard "
+                                         help="Write to FILE (json, md, tex, html or pdf; default: standard "
                                               "output)."),
     bank: Optional[List[Path]] = BankOption,
 ) -> None:
@@ -891,7 +891,15 @@ def derive(
         from tutor.printers.json import derivation_dict, dumps
 
         data = [derivation_dict(dv) for dv in derived]
-        typer.echo(dumps(data[0] if len(data) == 1 and not all_ else data))
+        text = dumps(data[0] if len(data) == 1 and not all_ else data)
+        if output is None:
+            typer.echo(text)
+        else:
+            try:
+                Path(output).write_text(text + "\n", encoding="utf-8")
+            except OSError as e:
+                raise TutorError(f"cannot write {output}: {e.strerror or e}", field="-o") from None
+            typer.echo(f"wrote {output}", err=True)
     elif fmt == DeriveFormat.text:
         if output is not None:
             raise TutorError("-o: the terminal view goes to the screen; choose --format md, tex, html or pdf "

@@ -188,7 +188,7 @@ def test_a_file_of_ones_own_is_checked(tmp_path):
     p = write(tmp_path, GOOD)
     r = run("derive", str(p))
     assert r.exit_code == 0, r.stdout + r.stderr
-    assert "✓ power rule" in r.stdout and "All 1 lines checked" in r.stdout
+    assert "✓ (1) power rule" in r.stdout and "All 1 lines checked" in r.stdout
     r = run("derive", "square-derivative", "--bank", str(tmp_path))
     assert r.exit_code == 0
 
@@ -197,7 +197,7 @@ def test_a_slip_in_ones_own_file_is_shown_and_fails(tmp_path):
     p = write(tmp_path, GOOD.replace('"2*x"', '"x"'))
     r = run("derive", str(p))
     assert r.exit_code == 1
-    assert "✗ power rule (does not follow)" in r.stdout
+    assert "✗ (1) power rule (does not follow)" in r.stdout
     assert "1 of 1 lines are not verified" in r.stdout
     data = json.loads(run("derive", str(p), "-f", "json").stdout)
     assert data["steps"][0]["verified"] is False and data["verified"] is False
@@ -245,7 +245,7 @@ def test_softmax_jacobian_walks_both_cases_in_the_terminal():
     out = r.stdout
     assert "Case i = j" in out and "Case i ≠ j" in out
     assert "ŷᵢ (1 - ŷᵢ)" in out and "-ŷᵢ·ŷⱼ" in out
-    assert "✓ quotient rule" in out and "✗" in out.split("Where the notes differ")[1]
+    assert "✓ (2) quotient rule" in out and "✗" in out.split("Where the notes differ")[1]
     assert "checked for n = 2, 3, 4 and every i, j with i = j" in out
 
 
@@ -329,3 +329,38 @@ def test_yaml_tags_and_alias_bombs_are_one_line_errors(tmp_path):
     p = write(tmp_path, "\n".join(bomb) + "\n", "bomb.yaml")
     r = run("derive", str(p))
     assert r.exit_code == 2 and "expands to more than" in r.stderr
+
+
+def test_narrow_windows_wrap_rather_than_cut(tmp_path):
+    for name in ("tanh-derivative", "bce-gradient", "hessian-condition", "softmax-cross-entropy"):
+        r = runner.invoke(app, ["derive", name], env={"COLUMNS": "80"})
+        assert r.exit_code == 0
+        lines = r.stdout.splitlines()
+        assert max(len(line) for line in lines) <= 80, name
+        # rich marks a line it cuts off with … at its end; the prose's own … (z₁ … zₙ) is not at an end
+        assert not [line for line in lines if line.rstrip().endswith("…")], name
+
+
+def test_json_goes_to_a_file_with_o(tmp_path):
+    r = run("derive", "softmax-jacobian", "-f", "json", "-o", str(tmp_path / "j.json"))
+    assert r.exit_code == 0 and r.stdout == ""
+    assert json.loads((tmp_path / "j.json").read_text())["name"] == "softmax-jacobian"
+
+
+def test_a_misspelt_field_is_one_error_not_two(tmp_path):
+    p = write(tmp_path, GOOD.replace("rule: power rule", "rull: power rule").replace("topic:", "topc:"))
+    r = run("derive", str(p))
+    assert r.exit_code == 2
+    assert len(r.stderr.strip().splitlines()) == 2, r.stderr  # rull and topc, nothing about missing fields
+    assert "missing" not in r.stderr
+
+
+def test_prose_keeps_no_tex_braces():
+    from tutor.derivations.display import prose
+
+    assert prose("e^{−x} and x_{ij}") == "e⁻ˣ and xᵢⱼ"
+    assert prose("e^{zᵢ}") == "e^(zᵢ)"
+    for d in list_derivations()[0]:
+        out = derive(d)
+        texts = [out.derivation.summary, *out.derivation.notes, *(ln.why for ln in out.lines())]
+        assert not [t for t in texts if "^{" in t or "_{" in t], d.name

@@ -152,7 +152,7 @@ class Derived:
 def derive(d: "Derivation") -> Derived:
     """Check every line of `d` and lay it out for the printers."""
     from tutor.derivations.check import check_part
-    from tutor.derivations.display import Display, Notation
+    from tutor.derivations.display import Display, Notation, prose
     from tutor.derivations.lang import unparse
     from tutor.engine.expr import Rel
 
@@ -160,15 +160,23 @@ def derive(d: "Derivation") -> Derived:
     parts = []
     for part in d.parts:
         verdicts, notes_verdicts, coverage = check_part(d, part)
-        lines = [DerivedLine(ln.rule, show(ln.expr), unparse(ln.expr), v, ln.why,
+        for k in range(1, len(verdicts)):
+            if verdicts[k].status == "false" and verdicts[k - 1].status == "false":
+                verdicts[k].detail += f" (it is compared with line ({k}), which is itself false)"
+        lines = [DerivedLine(prose(ln.rule), show(ln.expr), unparse(ln.expr), v, prose(ln.why),
                              [(show(a), show(b)) for a, b in ln.using.items()])
                  for ln, v in zip(part.lines, verdicts)]
-        notes = [DerivedNotes(ns.after, show(ns.expr), unparse(ns.expr), v, ns.says)
+        notes = [DerivedNotes(ns.after, show(ns.expr), unparse(ns.expr), v, prose(ns.says))
                  for ns, v in zip(part.notes_say, notes_verdicts)]
         when = None
         if part.when:
             shown = [show(c) for c in part.when]
             when = shown[0] if len(shown) == 1 else Rel(shown[0], ",", shown[1])
-        parts.append(DerivedPart(part.title, when, show(part.start), lines, notes, coverage, part.note))
+        parts.append(DerivedPart(prose(part.title), when, show(part.start), lines, notes, coverage,
+                                 prose(part.note)))
     definitions = [(show(pattern), show(body)) for pattern, body in (d.defines[k] for k in d.define_order)]
+    import dataclasses
+
+    d = dataclasses.replace(d, summary=prose(d.summary), notes=[prose(n) for n in d.notes],
+                            conventions=[prose(c) for c in d.conventions])
     return Derived(d, parts, definitions)

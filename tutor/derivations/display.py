@@ -24,7 +24,7 @@ GREEK = {
 }
 _SUB = dict(zip("0123456789+-=()aehijklmnoprstuvxβγρφχ−",
                 "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓᵦᵧᵨᵩᵪ₋"))
-_SUP = dict(zip("0123456789+-=()in−", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁱⁿ⁻"))
+_SUP = dict(zip("0123456789+-=()inxkTt−", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁱⁿˣᵏᵀᵗ⁻"))
 FUNCTION_NAMES = {"sigma": "sigma", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "LeakyReLU", "log": "log",
                   "log2": "log₂", "max": "max", "min": "min", "det": "det", "E": "E", "Var": "Var",
                   "abs": "abs", "sqrt": "√"}
@@ -39,6 +39,15 @@ def subscript(text: str) -> str | None:
 def superscript(text: str) -> str | None:
     out = [_SUP.get(ch) for ch in text.replace(" ", "")]
     return None if any(c is None for c in out) else "".join(c for c in out if c)
+
+
+def prose(text: str) -> str:
+    """Sentences as printed: `e^{−x}` as e⁻ˣ and `x_{ij}` as xᵢⱼ where Unicode has the letters, else e^(zᵢ);
+    authors write TeX habits into prose, and neither a terminal nor a PDF should show the braces."""
+    import re
+
+    text = re.sub(r"\^\{([^{}]*)\}", lambda m: superscript(m.group(1)) or f"^({m.group(1)})", text)
+    return re.sub(r"_\{([^{}]*)\}", lambda m: subscript(m.group(1)) or f"_({m.group(1)})", text)
 
 
 def _with_sub(base: tuple[str, str], sub: tuple[str, str]) -> tuple[str, str]:

@@ -163,6 +163,14 @@ def from_data(data: Any, positions: dict[str, Where], filename: str, path: Path 
     def err(p: str, message: str, key: bool = False) -> None:
         errors.append(TutorError(message, where=positions.get("key:" + p) if key else where(p), field=p))
 
+    def misspelt(p: str, present: Any) -> bool:
+        """A key close to `p`'s last part is there (rul: for rule:): its unknown-field error says it all."""
+        import difflib
+
+        want = p.rsplit(".", 1)[-1]
+        others = [str(k) for k in (present or {}) if str(k) != want]
+        return bool(difflib.get_close_matches(want, others, n=1, cutoff=0.6))
+
     if not isinstance(data, dict):
         raise TutorError("a derivation file is a mapping with name, title, topic and parts",
                          where=Where(filename, 1, 1))
@@ -179,7 +187,7 @@ def from_data(data: Any, positions: dict[str, Where], filename: str, path: Path 
     def text(p: str, required: bool = False) -> str:
         v = data.get(p)
         if v is None:
-            if required:
+            if required and not misspelt(p, data):
                 err(p, f"missing field {p!r}")
             return ""
         if not isinstance(v, str) or not v.strip():
@@ -250,6 +258,8 @@ def from_data(data: Any, positions: dict[str, Where], filename: str, path: Path 
         sizes[str(s)] = vals
     indices: dict[str, str] = {}
     for i, size in (data.get("indices") or {}).items():
+        if size not in sizes and size in (data.get("sizes") or {}):
+            continue  # its size is wrong, and says so
         if size not in sizes:
             err(f"indices.{i}", f"index {i} ranges over 1..{size}, but {size!r} is not in sizes "
                                 f"({', '.join(sizes) or 'none'})")
@@ -281,7 +291,8 @@ def from_data(data: Any, positions: dict[str, Where], filename: str, path: Path 
     parts: list[Part] = []
     raw_parts = data.get("parts")
     if not isinstance(raw_parts, list) or not raw_parts:
-        err("parts", "parts must be a list of at least one part, each with lines")
+        if raw_parts is not None or not misspelt("parts", data):
+            err("parts", "parts must be a list of at least one part, each with lines")
         raw_parts = []
     for k, rp in enumerate(raw_parts):
         pp = f"parts[{k}]"
@@ -292,7 +303,7 @@ def from_data(data: Any, positions: dict[str, Where], filename: str, path: Path 
             if key not in PART_KEYS:
                 err(f"{pp}.{key}", f"unknown field; a part takes {', '.join(sorted(PART_KEYS))}", key=True)
         start = expr(f"{pp}.from", rp["from"], "the starting expression") if rp.get("from") is not None else goal
-        if start is None and rp.get("from") is None:
+        if start is None and rp.get("from") is None and data.get("goal") is None:
             err(pp, "a part needs `from` (its starting expression) when the derivation has no `goal`")
         when_raw = rp.get("when") or []
         when_raw = when_raw if isinstance(when_raw, list) else [when_raw]
@@ -300,7 +311,8 @@ def from_data(data: Any, positions: dict[str, Where], filename: str, path: Path 
         lines: list[Line] = []
         raw_lines = rp.get("lines")
         if not isinstance(raw_lines, list) or not raw_lines:
-            err(f"{pp}.lines", "lines must be a list of at least one {rule, expr}")
+            if raw_lines is not None or not misspelt(f"{pp}.lines", rp):
+                err(f"{pp}.lines", "lines must be a list of at least one {rule, expr}")
             raw_lines = []
         for j, rl in enumerate(raw_lines):
             lp = f"{pp}.lines[{j}]"
@@ -312,7 +324,8 @@ def from_data(data: Any, positions: dict[str, Where], filename: str, path: Path 
                     err(f"{lp}.{key}", f"unknown field; a line takes {', '.join(sorted(LINE_KEYS))}", key=True)
             rule = rl.get("rule")
             if not isinstance(rule, str) or not rule.strip():
-                err(f"{lp}.rule", "each line names the rule it applies (quotient rule, chain rule, algebra, …)")
+                if rule is not None or not misspelt(f"{lp}.rule", rl):
+                    err(f"{lp}.rule", "each line names the rule it applies (quotient rule, chain rule, algebra, …)")
                 rule = ""
             e = expr(f"{lp}.expr", rl.get("expr"), "the line") if rl.get("expr") is not None else None
             if rl.get("expr") is None:

@@ -16,7 +16,7 @@ from rich.text import Text
 from tutor.bank import Problem
 from tutor.engine.step import Solution
 from tutor.printers.sheet import DIGITS_NOTE, chain, notes_say_lines, symbol_text
-from tutor.printers.text import Box, TextPrinter, hcat, ljust
+from tutor.printers.text import Box, TextPrinter, cells, hcat, ljust
 
 INDENT = 2
 
@@ -309,10 +309,16 @@ def derivation_view(printer: TerminalPrinter, derived: Any) -> Iterator[Renderab
         yield Text("")
         yield Text("Where the notes differ", style="bold underline")
         for k, _part, ns in notes_say:
-            where = "the start" if ns.after == 0 else f"line {ns.after}"
+            where = "its start" if ns.after == 0 else f"line ({ns.after})"
             yield Text("")
             yield printer._para(f"In part {k}, after {where}, the notes write:")
-            yield printer._lines(hcat(Box.of("= "), text.box(ns.expr)), indent=INDENT * 2)
+            box = hcat(Box.of("= "), text.box(ns.expr))
+            if box.width <= printer.console.width - INDENT * 2:
+                yield printer._lines(box, indent=INDENT * 2)
+            else:
+                from tutor.printers.text import LinearTextPrinter
+
+                yield printer._para("= " + LinearTextPrinter().text(ns.expr), indent=INDENT * 2)
             mark, style = VERDICT_MARKS[ns.verdict.status]
             verdict = {"false": "This is false", "sympy": "This line is in fact correct (sympy)",
                        "numeric": "This line is in fact correct (numerically)",
@@ -323,39 +329,46 @@ def derivation_view(printer: TerminalPrinter, derived: Any) -> Iterator[Renderab
 
 
 def _chain_view(printer: TerminalPrinter, start: Any, lines: list[Any]) -> Iterator[RenderableType]:
-    """start = line 1 = line 2 …, the `=` signs aligned, each line's rule and verdict to its right (or above it
-    when the line is too wide), and its `why` below it."""
+    """start = (1) = (2) …, the `=` signs aligned, each line's number, verdict and rule to its right (or above it
+    when there is no room), and its `why` below it. A formula wider than the window is written on one line and
+    wrapped, rather than cut off."""
+    from tutor.printers.text import LinearTextPrinter
+
     text = printer.text
+    linear = LinearTextPrinter(digits=text.digits)
     room = printer.console.width - INDENT
     lhs = text.box(start)
     own_line = lhs.width > min(16, room // 3)  # a long start reads better above its chain, as on paper
     if own_line:
-        yield printer._lines(lhs)
+        yield printer._lines(lhs) if lhs.width <= room else printer._para(linear.text(start))
         pad = Box.of("  ")
     else:
         pad = Box.of(" " * lhs.width)
     bodies = [hcat(lhs if n == 0 and not own_line else pad, Box.of(" = "), text.box(ln.expr))
               for n, ln in enumerate(lines)]
-    tags = [verdict_tag(ln.verdict, ln.rule) for ln in lines]
+    tags = [verdict_tag(ln.verdict, f"({n}) {ln.rule}") for n, ln in enumerate(lines, 1)]
     # the rules in one column, right of the widest line that leaves them room
-    fitting = [b.width for b, (tag, _) in zip(bodies, tags) if b.width + 4 + len(tag) <= room]
+    fitting = [b.width for b, (tag, _) in zip(bodies, tags) if b.width + 4 + cells(tag) <= room]
     column = max(fitting, default=0)
+    indent = INDENT + pad.width + 3
     for ln, body, (tag, style) in zip(lines, bodies, tags):
-        if body.width + 4 + len(tag) <= room:
-            width = column if column + 4 + len(tag) <= room else body.width
+        if body.width + 4 + cells(tag) <= room:
+            width = column if column + 4 + cells(tag) <= room else body.width
             rows = [Text(ljust(line, width) if r == body.base else line.rstrip())
                     for r, line in enumerate(body.lines)]
             rows[body.base].append("    ")
             rows[body.base].append(tag, style=style)
             yield Text("\n").join(Text(" " * INDENT) + r for r in rows)
         else:
-            yield printer._lines(Box.of(" " * pad.width + "   " + tag), style)
-            yield printer._lines(body)
+            yield printer._para(tag, style, indent=indent)
+            if body.width <= room:
+                yield printer._lines(body)
+            else:
+                yield printer._para("= " + linear.text(ln.expr), indent=INDENT + pad.width + 1)
         if ln.using:
-            subs = ", ".join(f"{text.text(a)} = {text.text(b)}" if text.box(a).height == 1 and
-                             text.box(b).height == 1 else "the equation above" for a, b in ln.using)
-            yield printer._para(f"(substituting {subs})", "dim", indent=INDENT + pad.width + 3)
+            subs = ", ".join(f"{linear.text(a)} = {linear.text(b)}" for a, b in ln.using)
+            yield printer._para(f"(substituting {subs})", "dim", indent=indent)
         if ln.verdict.detail and not ln.verdict.verified:
-            yield printer._para(ln.verdict.detail, style, indent=INDENT + pad.width + 3)
+            yield printer._para(ln.verdict.detail, style, indent=indent)
         if ln.why:
-            yield printer._para(ln.why, "italic dim", indent=INDENT + pad.width + 3)
+            yield printer._para(ln.why, "italic dim", indent=indent)
