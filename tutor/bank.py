@@ -13,7 +13,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, TypeVar
 
 from tutor.errors import ErrorList, TutorError, Where, did_you_mean
 
@@ -408,24 +408,35 @@ class Bank:
 
 def load_bank(extra: Iterable[str] = ()) -> Bank:
     """Every problem in every bank directory; errors are collected (one broken file doesn't hide the rest)."""
-    problems: list[Problem] = []
+    problems, errors = load_each(problem_files(bank_dirs(extra)), load_file, lambda p: p.id, _duplicate)
+    return Bank(problems, errors)
+
+
+T = TypeVar("T")
+
+
+def load_each(files: Iterable[Path], load: Callable[[Path], T], key: Callable[[T], str],
+              duplicate: Callable[[T, T], TutorError]) -> tuple[list[T], list[TutorError]]:
+    """Load every file, collecting the errors of all of them, and keep the first of each key (problems by id,
+    derivations by name); a later one with the same key is an error of its own."""
+    loaded: list[T] = []
     errors: list[TutorError] = []
-    seen: dict[str, Problem] = {}
-    for f in problem_files(bank_dirs(extra)):
+    seen: dict[str, T] = {}
+    for f in files:
         try:
-            p = load_file(f)
+            item = load(f)
         except ErrorList as e:
             errors.extend(e.errors)
             continue
         except TutorError as e:
             errors.append(e)
             continue
-        if p.id in seen:
-            errors.append(_duplicate(p, seen[p.id]))
+        if key(item) in seen:
+            errors.append(duplicate(item, seen[key(item)]))
             continue
-        seen[p.id] = p
-        problems.append(p)
-    return Bank(problems, errors)
+        seen[key(item)] = item
+        loaded.append(item)
+    return loaded, errors
 
 
 def _duplicate(p: Problem, first: Problem) -> TutorError:

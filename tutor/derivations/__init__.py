@@ -35,37 +35,16 @@ def derivation_files(extra: Iterable[str] = ()) -> list[Path]:
     return [f for f in files if not (f.resolve() in seen or seen.add(f.resolve()))]  # type: ignore[func-returns-value]
 
 
-@dataclass
-class Listed:
-    name: str
-    title: str
-    topic: str
-    path: Path
-
-
 def list_derivations(extra: Iterable[str] = ()) -> tuple[list["Derivation"], list[TutorError]]:
+    """Every derivation in every bank's `derivations/` folder, and the errors of the files that do not load."""
+    from tutor.bank import load_each
     from tutor.derivations.model import load_file
-    from tutor.errors import ErrorList
 
-    out: list[Derivation] = []
-    errors: list[TutorError] = []
-    seen: dict[str, Derivation] = {}
-    for f in derivation_files(extra):
-        try:
-            d = load_file(f)
-        except ErrorList as e:
-            errors.extend(e.errors)
-            continue
-        except TutorError as e:
-            errors.append(e)
-            continue
-        if d.name in seen:
-            errors.append(TutorError(f"duplicate derivation name {d.name!r}: also in {seen[d.name].where('name')}",
-                                     where=d.where("name"), field="name"))
-            continue
-        seen[d.name] = d
-        out.append(d)
-    return out, errors
+    def duplicate(d: "Derivation", first: "Derivation") -> TutorError:
+        return TutorError(f"duplicate derivation name {d.name!r}: also in {first.where('name')}",
+                          where=d.where("name"), field="name")
+
+    return load_each(derivation_files(extra), load_file, lambda d: d.name, duplicate)
 
 
 def find(name: str, extra: Iterable[str] = ()) -> "Derivation":
