@@ -60,17 +60,20 @@ def typed(v):
 
 
 def as_text(value, digits=6):
-    """A value to `digits` significant figures, flattened to a list."""
+    """A value to `digits` significant figures, flattened to a list; a mapping (a gradient per variable) as
+    `x = 1, y = 2`."""
+    if isinstance(value, dict):
+        return ", ".join(f"{k} = {as_text(v, digits)}" for k, v in value.items())
     a = np.asarray(value, float)
     if a.ndim == 0:
         return f"{float(a):.{digits}g}"
     return "[" + ", ".join(f"{float(x):.{digits}g}" for x in a.ravel()) + "]"
 
 
-def mark_of(problem, key, value, settings=None):
+def mark_of(problem, key, value, settings=None, digits=6):
     """The mark for one step typed alone (a problem or its id; a string is typed as it is)."""
     problem = find_problem(problem) if isinstance(problem, str) else problem
-    text = value if isinstance(value, str) else as_text(value)
+    text = value if isinstance(value, str) else as_text(value, digits)
     result = check(problem, {key: parse_answer(text)}, settings)
     return next(m for m in result.marks if m.key == key)
 
@@ -80,5 +83,10 @@ def visible_changes(problem, mistake, settings=None):
     sol = solve(problem, settings)
     base = mistaken_solution(problem, settings or {}, mistake) if mistake.params else sol
     wrong = recompute(base, {}, mistake.rules)
-    return [k for k, _ in checkable(sol) if k in wrong
-            and not np.allclose(np.asarray(wrong[k], float), np.asarray(sol.values[k], float), rtol=1e-4, atol=1e-7)]
+
+    def differs(a, b):
+        if isinstance(b, dict):
+            return any(differs(a[k], b[k]) for k in b)
+        return not np.allclose(np.asarray(a, float), np.asarray(b, float), rtol=1e-4, atol=1e-7)
+
+    return [k for k, _ in checkable(sol) if k in wrong and differs(wrong[k], sol.values[k])]

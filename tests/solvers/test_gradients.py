@@ -279,41 +279,23 @@ def test_cli_gradient_checks(problem_id, grads):
 # Each wrong method is worked here in plain Python, independently of the solver and of the catalogue's rules.
 from tutor.answers import parse_answer  # noqa: E402
 from tutor.api import find_problem, solve  # noqa: E402
-from tutor.check import check, checkable, mistaken_solution  # noqa: E402
-from tutor.mistakes import catalogue, degeneracy_checks, recompute  # noqa: E402
+from tutor.check import check  # noqa: E402
+from tutor.mistakes import catalogue, degeneracy_checks  # noqa: E402
 
 VANISHING, EXPLODING = "vanishing-gradient-sigmoid-chain", "exploding-gradient-relu-chain"
 
 
-from checking import bank_problems  # noqa: E402,F401
+import checking  # noqa: E402
+from checking import bank_problems, visible_changes  # noqa: E402,F401
+
+
 def as_text(value, digits=7):
-    if isinstance(value, dict):
-        return ", ".join(f"{k} = {as_text(v, digits)}" for k, v in value.items())
-    a = np.asarray(value, float)
-    if a.ndim == 0:
-        return f"{float(a):.{digits}g}"
-    return "[" + ", ".join(f"{float(x):.{digits}g}" for x in a.ravel()) + "]"
+    """Seven digits here: the graph gradients are compared more finely than checking's default six."""
+    return checking.as_text(value, digits)
 
 
 def mark_of(problem, key, value, settings=None):
-    problem = find_problem(problem) if isinstance(problem, str) else problem
-    text = value if isinstance(value, str) else as_text(value)
-    result = check(problem, {key: parse_answer(text)}, settings)
-    return next(m for m in result.marks if m.key == key)
-
-
-def visible_changes(problem, mistake, settings=None):
-    """The checkable steps whose value the mistake changes beyond rounding noise."""
-    sol = solve(problem, settings)
-    base = mistaken_solution(problem, settings or {}, mistake) if mistake.params else sol
-    wrong = recompute(base, {}, mistake.rules)
-
-    def differs(a, b):
-        if isinstance(b, dict):
-            return any(differs(a[k], b[k]) for k in b)
-        return not np.allclose(np.asarray(a, float), np.asarray(b, float), rtol=1e-4, atol=1e-7)
-
-    return [k for k, _ in checkable(sol) if k in wrong and differs(wrong[k], sol.values[k])]
+    return checking.mark_of(problem, key, value, settings, digits=7)
 
 
 def chain_with_slope(fn, x, ws, slope, with_weight=True):
